@@ -1,0 +1,153 @@
+"""The command line: `python -m pipeline COMMAND`. Every Makefile target calls one of these."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from pipeline.collection import DEFAULT_COLLECTION, CollectionError, load_collection
+from pipeline.database import (
+    DatabaseUnavailable,
+    check_connection,
+    resolve_database_url,
+)
+
+DEMO_COLLECTION = "demo"
+DEFAULT_FIXTURE_PORT = 8714
+
+EPILOG = """\
+Data goes under var/ (or $ARCHIVE_DATA_DIR): WARC files in var/warc/<collection>/, the embedded
+PostgreSQL in var/pgdata/. Set DATABASE_URL (postgresql://user:pass@host/db) to use another
+PostgreSQL instead of the embedded one.
+
+examples:
+  python -m pipeline demo                      crawl the offline fixture web (no network)
+  python -m pipeline crawl                     crawl the default collection (sony-hack-2014)
+  python -m pipeline crawl --collection collections/my-incident.toml
+  python -m pipeline psql -c "SELECT outlet, count(*) FROM corpus GROUP BY 1"
+"""
+
+
+class CommandError(Exception):
+    """A normal mistake or outage: printed as one line, exit status 2."""
+
+
+def _database(migrate: bool = True) -> str:
+    url = resolve_database_url()
+    check_connection(url)
+    if migrate:
+        from pipeline.migrate import upgrade
+
+        upgrade(url)
+    return url
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    collection = load_collection(args.collection)
+    url = _database()
+    from pipeline.crawl import run_crawl
+
+    report = run_crawl(collection, url, proxy=args.proxy, log_level=args.log_level)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.crawl import run_crawl
+    from pipeline.fixtureweb import FixtureWeb
+
+    collection = load_collection(DEMO_COLLECTION)
+    url = _database()
+    with FixtureWeb(port=args.port).start() as web:
+        print(f"fixture web serving {len(web.site.hosts)} outlets via {web.proxy_url}")
+        report = run_crawl(collection, url, proxy=web.proxy_url, log_level=args.log_level)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def cmd_serve_fixtures(args: argparse.Namespace) -> int:
+    from pipeline.fixtureweb import FixtureWeb
+
+    web = FixtureWeb(port=args.port)
+    print(f"fixture web: {len(web.site.pages)} pages on {len(web.site.hosts)} hosts")
+    for host in web.site.hosts:
+        print(f"  http://{host}/")
+    print(f"Use it as an HTTP proxy: curl -x http://127.0.0.1:{args.port} http://{web.site.hosts[0]}/")
+    print(f"or open http://127.0.0.1:{args.port}/ for the list of pages. Ctrl-C stops it.")
+    try:
+        web.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _database(migrate=True)
+    print("schema is at the latest migration")
+    return 0
+
+
+def cmd_psql(args: argparse.Namespace) -> int:
+    url = _database(migrate=False)
+    libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    psql = shutil.which("psql")
+    if not os.environ.get("DATABASE_URL"):
+        import pgserver._commands as pg_commands
+
+        bundled = Path(pg_commands.POSTGRES_BIN_PATH) / "psql"
+        psql = str(bundled) if bundled.exists() else psql
+    if not psql:
+        raise CommandError("psql not found: install the PostgreSQL client (e.g. apt install postgresql-client)")
+    os.execv(psql, [psql, libpq_url, *args.psql_args])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Archive news coverage of an incident: crawl, capture to WARC, extract articles, "
+        "and keep a PostgreSQL corpus you can query in SQL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    crawl = sub.add_parser("crawl", help="crawl a collection (default: %s)" % DEFAULT_COLLECTION)
+    crawl.add_argument(
+        "--collection",
+        default=DEFAULT_COLLECTION,
+        help="collection name in collections/ or path to a .toml file (default: %(default)s)",
+    )
+    crawl.add_argument("--proxy", help="send every request through this HTTP proxy URL")
+    crawl.set_defaults(func=cmd_crawl)
+
+    demo = sub.add_parser("demo", help="crawl the bundled offline fixture web (no network needed)")
+    demo.add_argument("--port", type=int, default=0, help="fixture web port (default: any free)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve-fixtures", help="serve the fixture web to browse it by hand")
+    serve.add_argument("--port", type=int, default=DEFAULT_FIXTURE_PORT)
+    serve.set_defaults(func=cmd_serve_fixtures)
+
+    migrate = sub.add_parser("migrate", help="upgrade the corpus schema to the latest migration")
+    migrate.set_defaults(func=cmd_migrate)
+
+    psql = sub.add_parser("psql", help="open psql on the corpus (extra arguments go to psql)")
+    psql.add_argument("psql_args", nargs=argparse.REMAINDER)
+    psql.set_defaults(func=cmd_psql)
+
+    for command in (crawl, demo):
+        command.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CollectionError, DatabaseUnavailable, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+

@@ -1,0 +1,168 @@
+"""Article extraction: trafilatura for text, title and authors; the page's own metadata for dates.
+
+`extract_article` is the one code path: the crawl pipeline and any offline tool call it with the
+same bytes and get the same fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+import lxml.html
+import trafilatura
+from scrapy.exceptions import DropItem
+
+from pipeline.items import Extracted, PageItem
+
+log = logging.getLogger(__name__)
+
+EXTRACTOR = "trafilatura"
+EXTRACTOR_VERSION = trafilatura.__version__
+
+# Metadata sources for dates, most explicit first: structured data the outlet maintains beats
+# markup conventions, which beat whatever date trafilatura infers from the page text.
+PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "dc.date.issued",
+    "DC.date.issued",
+)
+UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
+
+
+def parse_datetime(value: str | None) -> dt.datetime | None:
+    """An ISO 8601 timestamp as an aware datetime (naive values are taken as UTC)."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _json_ld_objects(tree) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                objects.append(node)
+                stack.extend(v for k, v in node.items() if k == "@graph")
+    return objects
+
+
+def _meta_values(tree) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for meta in tree.xpath("//meta[@content]"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        if key and key not in values:
+            values[key] = meta.get("content")
+    for node in tree.xpath("//*[@itemprop][@datetime]"):
+        values.setdefault(node.get("itemprop"), node.get("datetime"))
+    return values
+
+
+def page_dates(tree) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Published and updated times from JSON-LD, then meta/microdata, then <time datetime>."""
+    for obj in _json_ld_objects(tree):
+        published = parse_datetime(obj.get("datePublished"))
+        if published:
+            return published, parse_datetime(obj.get("dateModified"))
+    meta = _meta_values(tree)
+    published = next((parse_datetime(meta[k]) for k in PUBLISHED_META if k in meta), None)
+    updated = next((parse_datetime(meta[k]) for k in UPDATED_META if k in meta), None)
+    if published is None:
+        times = [parse_datetime(t) for t in tree.xpath("//article//time/@datetime")]
+        published = next((t for t in times if t), None)
+    return published, updated
+
+
+def page_language(tree) -> str | None:
+    candidates = tree.xpath("/html/@lang") + tree.xpath(
+        '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'
+    )
+    candidates += tree.xpath('//meta[@property="og:locale"]/@content')
+    for value in candidates:
+        primary = value.strip().replace("_", "-").split("-")[0].lower()
+        if primary.isalpha() and 2 <= len(primary) <= 3:
+            return primary
+    return None
+
+
+def extract_article(html: str, url: str) -> Extracted | None:
+    """Extract one article from a page's HTML, or None when the page holds no article text."""
+    if not html.strip():
+        return None
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+    )
+    if document is None or not (document.text or "").strip():
+        return None
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        tree = None
+    published, updated = page_dates(tree) if tree is not None else (None, None)
+    if published is None and document.date:
+        published = parse_datetime(document.date)
+    authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
+    return Extracted(
+        title=document.title,
+        dek=document.description,
+        authors=authors,
+        published_at=published,
+        updated_at=updated,
+        section=(document.categories or [None])[0] if document.categories else None,
+        language=(page_language(tree) if tree is not None else None) or document.language,
+        text=document.text,
+        canonical_url=document.url,
+        site_name=document.sitename,
+        extractor=EXTRACTOR,
+        extractor_version=EXTRACTOR_VERSION,
+    )
+
+
+class ExtractPipeline:
+    """Stage 1: run the extractor on each archived page; pages with no article stay captures only."""
+
+    def __init__(self, stats=None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        html = item.body.decode(item.encoding or "utf-8", errors="replace")
+        extracted = extract_article(html, item.url)
+        if extracted is None:
+            if self.stats:
+                self.stats.inc_value("extract/no_article")
+            raise DropItem(f"no article text in {item.url}")
+        item.extracted = extracted
+        if self.stats:
+            self.stats.inc_value("extract/articles")
+        return item

@@ -1,0 +1,48 @@
+"""What flows through the item pipelines: a fetched page, then what was extracted from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from warc.writer import RecordLocation
+
+
+@dataclass(slots=True)
+class Extracted:
+    """Article fields as the extractor read them from the page (before normalization)."""
+
+    title: str | None
+    dek: str | None
+    authors: list[str]
+    published_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    section: str | None
+    language: str | None
+    text: str
+    canonical_url: str | None
+    site_name: str | None
+    extractor: str
+    extractor_version: str
+
+
+@dataclass(slots=True)
+class PageItem:
+    """A fetched HTML page with the location of its archived response record."""
+
+    url: str
+    body: bytes = field(repr=False)
+    encoding: str
+    fetched_at: dt.datetime
+    warc: RecordLocation
+    discovered_via: str = "seeds"
+    discovered_from: str | None = None
+    extracted: Extracted | None = field(default=None, repr=False)
+    # Set by normalization:
+    canonical_url: str | None = None
+    outlet_domain: str | None = None
+    outlet_name: str | None = None
+    text: str | None = field(default=None, repr=False)
+    content_hash: str | None = None
+    word_count: int = 0
+    notes: dict[str, str] = field(default_factory=dict)

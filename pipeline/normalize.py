@@ -1,0 +1,89 @@
+"""Stage 2: normal forms. Unicode and whitespace of the text, the canonical URL, the outlet."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urljoin, urlsplit
+
+from courlan import extract_domain, normalize_url
+from scrapy.exceptions import DropItem
+
+from pipeline.items import PageItem
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+MIN_WORDS = 25  # below this a page is a stub (index, video, paywall), not an article
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one space between words, one newline between paragraphs, no empty paragraphs."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def outlet_domain(url: str) -> str:
+    """The registered domain an outlet is known by (www.example.co.uk -> example.co.uk)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return extract_domain(url) or extract_domain(url, fast=True) or host.removeprefix("www.")
+
+
+def canonical_url(page_url: str, declared: str | None = None) -> str:
+    """The page's own rel=canonical/og:url when it is sane, else the fetched URL; normalized.
+
+    Sane: absolute http(s), same registered domain, and not the site's home page (a common
+    template bug that would fold every article into one).
+    """
+    chosen = page_url
+    if declared:
+        candidate = urljoin(page_url, declared.strip())
+        parts = urlsplit(candidate)
+        if (
+            parts.scheme in ("http", "https")
+            and parts.path not in ("", "/")
+            and outlet_domain(candidate) == outlet_domain(page_url)
+        ):
+            chosen = candidate
+    return normalize_url(chosen, strict=True)
+
+
+class NormalizePipeline:
+    """Fills the item's canonical URL, outlet, normalized text, hash and word count."""
+
+    def __init__(self, stats=None, outlet_names: dict[str, str] | None = None) -> None:
+        self.stats = stats
+        self.outlet_names = outlet_names or {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, crawler.settings.getdict("ARCHIVE_OUTLET_NAMES"))
+
+    def process_item(self, item: PageItem) -> PageItem:
+        extracted = item.extracted
+        assert extracted is not None, "NormalizePipeline runs after ExtractPipeline"
+        text = normalize_text(extracted.text)
+        words = len(text.split())
+        if words < MIN_WORDS:
+            if self.stats:
+                self.stats.inc_value("normalize/too_short")
+            raise DropItem(f"only {words} words of text in {item.url}: not an article")
+        item.text = text
+        item.word_count = words
+        item.content_hash = content_hash(text)
+        item.canonical_url = canonical_url(item.url, extracted.canonical_url)
+        item.outlet_domain = outlet_domain(item.canonical_url)
+        item.outlet_name = (
+            self.outlet_names.get(item.outlet_domain)
+            or (extracted.site_name or "").strip()
+            or item.outlet_domain
+        )
+        if extracted.title:
+            extracted.title = normalize_text(extracted.title)
+        if extracted.dek:
+            extracted.dek = normalize_text(extracted.dek)
+        return item

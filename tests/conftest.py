@@ -1,0 +1,97 @@
+"""Shared fixtures: a real PostgreSQL (the local service, or an embedded one when there is none),
+a throwaway database per test run, and the fixture web on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pipeline.database import sqlalchemy_url
+from pipeline.fixtureweb import FixtureWeb, load_site
+from pipeline.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _service_available(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory) -> str:
+    """The PostgreSQL service on 127.0.0.1:5432, or an embedded server when it is not running."""
+    if _service_available(SERVICE_URL):
+        yield SERVICE_URL
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    yield server.get_uri("postgres")
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_admin_url) -> str:
+    """A throwaway database for this test run, migrated to head, dropped afterwards."""
+    name = f"archive_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = (
+        make_url(sqlalchemy_url(postgres_admin_url))
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
+    upgrade(url)
+    yield url
+    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def site():
+    return load_site()
+
+
+@pytest.fixture(scope="session")
+def fixture_web(site):
+    with FixtureWeb(site=site).start() as web:
+        yield web
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
+    """Run `python -m pipeline ARGS` as a researcher would, from the project folder."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def query(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).mappings().all()

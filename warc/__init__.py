@@ -1,0 +1,1 @@
+"""WARC capture: a Scrapy-free writer (writer.py) and the Scrapy downloader middleware (middleware.py)."""

@@ -1,0 +1,166 @@
+"""Scrapy adapter for the WARC writer: every fetch is archived before anything parses it.
+
+Runs at priority 950, below the downloader and above HttpCompressionMiddleware (590) and
+RedirectMiddleware (600), so it sees each raw response: the body still in its Content-Encoding,
+and every redirect as its own response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from warc.writer import HttpExchange, RecordLocation, WarcFileWriter
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+log = logging.getLogger(__name__)
+
+# Signal sent for every fetch attempt, with `capture=CaptureRecord`.
+capture_recorded = object()
+
+FETCH_STARTED = "warc_fetch_started"
+LOCATION = "warc_location"
+# Headers whose meaning no longer holds for the stored body (Twisted has already de-chunked it).
+REWRITTEN_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRecord:
+    """One fetch as the corpus records it: a WARC location, or the reason it failed."""
+
+    url: str
+    method: str
+    fetched_at: dt.datetime
+    status: int | None = None
+    error: str | None = None
+    content_type: str | None = None
+    content_length: int | None = None
+    redirect_to: str | None = None
+    ip_address: str | None = None
+    location: RecordLocation | None = None
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        text_name = name.decode("latin-1")
+        text_name = REWRITTEN_HEADERS.get(text_name.lower(), text_name)
+        pairs.extend((text_name, value.decode("latin-1")) for value in values)
+    return pairs
+
+
+def exchange_from(request: Request, response: Response, started: dt.datetime) -> HttpExchange:
+    """Turn Scrapy's request/response into the wire-level exchange the WARC stores."""
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request_headers = [("Host", parts.netloc)] + [
+        pair for pair in _header_pairs(request.headers) if pair[0].lower() != "host"
+    ]
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    return HttpExchange(
+        url=response.url,
+        method=request.method,
+        request_target=target,
+        request_headers=request_headers,
+        request_body=request.body or b"",
+        status=response.status,
+        reason=reason,
+        response_headers=_header_pairs(response.headers),
+        body=response.body,
+        fetched_at=started,
+        protocol=response.protocol or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address else None,
+    )
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, writer: WarcFileWriter, crawler: Crawler | None = None) -> None:
+        self.writer = writer
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_WARC_ENABLED"):
+            raise NotConfigured("ARCHIVE_WARC_ENABLED is off")
+        directory = settings.get("ARCHIVE_WARC_DIR")
+        if not directory:
+            raise NotConfigured("ARCHIVE_WARC_DIR not set")
+        writer = WarcFileWriter(
+            directory,
+            prefix=settings.get("ARCHIVE_WARC_PREFIX"),
+            max_bytes=settings.getint("ARCHIVE_WARC_MAX_BYTES"),
+            gzip_level=settings.getint("ARCHIVE_WARC_GZIP_LEVEL"),
+            warcinfo=settings.getdict("ARCHIVE_WARC_INFO"),
+        )
+        middleware = cls(writer, crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self) -> None:
+        self.writer.close()
+        if self.crawler and self.crawler.stats:
+            self.crawler.stats.set_value("warc/files", list(self.writer.files_written))
+
+    def _emit(self, capture: CaptureRecord) -> None:
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(capture_recorded, capture=capture)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    def process_request(self, request: Request) -> None:
+        request.meta[FETCH_STARTED] = dt.datetime.now(dt.UTC)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        started = request.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC)
+        exchange = exchange_from(request, response, started)
+        location = self.writer.write_exchange(exchange)
+        request.meta[LOCATION] = location
+        self._inc("warc/records_written", 2)
+        self._inc("warc/bytes_written", location.length)
+        location_header = response.headers.get("Location")
+        content_type = response.headers.get("Content-Type")
+        self._emit(
+            CaptureRecord(
+                url=response.url,
+                method=request.method,
+                fetched_at=started,
+                status=response.status,
+                content_type=content_type.decode("latin-1") if content_type else None,
+                content_length=len(response.body),
+                redirect_to=location_header.decode("latin-1") if location_header else None,
+                ip_address=exchange.ip_address,
+                location=location,
+            )
+        )
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest) or FETCH_STARTED not in request.meta:
+            return None  # nothing was fetched
+        self._inc("warc/fetch_failures")
+        reason = f"{type(exception).__name__}: {exception}".strip().rstrip(":")
+        self._emit(
+            CaptureRecord(
+                url=request.url,
+                method=request.method,
+                fetched_at=request.meta[FETCH_STARTED],
+                error=reason,
+            )
+        )
+        return None
