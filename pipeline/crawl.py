@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import scrapy
+from scrapy import signals
 import warcio
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from pipeline.collection import Collection
+from pipeline.normalize import outlet_domain
 from pipeline.paths import warc_dir
 from spiders.seeds import SeedSpider
 
@@ -59,6 +61,11 @@ class CrawlReport:
         return "\n".join(lines)
 
 
+def outlet_names(collection: Collection) -> dict[str, str]:
+    """Outlet names the collection file gives its seeds, by registered domain."""
+    return {outlet_domain(s.url): s.outlet for s in collection.seeds if s.outlet}
+
+
 def crawl_settings(collection: Collection, database_url: str, log_level: str) -> Settings:
     settings = Settings()
     settings.setmodule("pipeline.settings", priority="project")
@@ -82,6 +89,7 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
                 "hostname": socket.gethostname(),
                 "http-header-user-agent": settings.get("USER_AGENT"),
             },
+            "ARCHIVE_OUTLET_NAMES": outlet_names(collection),
             "USER_AGENT": f"incident-archive/{VERSION} (+{contact})",
             "LOG_LEVEL": log_level,
         },
@@ -106,8 +114,9 @@ def run_crawl(
         os.environ.pop("NO_PROXY", None)
     settings = crawl_settings(collection, database_url, log_level)
     process = CrawlerProcess(settings, install_root_handler=True)
-    _quiet_network_tracebacks()
     crawler = process.create_crawler(SeedSpider)
+    # Scrapy (re)installs its log handler when the crawl starts; filter it from then on.
+    crawler.signals.connect(_quiet_network_tracebacks, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
     process.start()
@@ -132,22 +141,11 @@ def run_crawl(
 class _DropNetworkTraceback(logging.Filter):
     """Network failures are expected on the live web: log their message, not a traceback."""
 
-    EXPECTED = (
-        "DNSLookupError",
-        "ConnectionRefusedError",
-        "TimeoutError",
-        "TCPTimedOutError",
-        "ConnectionLost",
-        "ResponseNeverReceived",
-        "ResponseFailed",
-        "ConnectError",
-        "NoRouteError",
-        "TunnelError",
-    )
+    EXPECTED_MODULES = ("twisted.internet.error", "twisted.web._newclient", "scrapy.exceptions")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[0] is not None:
-            if record.exc_info[0].__name__ in self.EXPECTED:
+            if record.exc_info[0].__module__ in self.EXPECTED_MODULES:
                 record.exc_info = None
                 record.exc_text = None
         return True

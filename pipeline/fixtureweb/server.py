@@ -1,8 +1,8 @@
 """``FixtureWeb``: a loopback HTTP server that clients use as a proxy to reach the fixture outlets.
 
-Requests are routed on the host name of an absolute-form target (``GET http://host/path HTTP/1.1``,
-what proxy clients send) or of the ``Host`` header (origin-form). A host that is not a fixture outlet
-gets 502, so a crawl through this proxy can never reach the network.
+Requests are routed on the host name of an absolute-form target (``GET http://host/path
+HTTP/1.1``, what proxy clients send) or of the ``Host`` header (origin-form). A host that is not
+a fixture outlet gets 502, so a crawl through this proxy can never reach the network.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 from http import HTTPStatus
@@ -54,12 +54,13 @@ class Response:
 
 
 def _http_date(dt: datetime) -> str:
-    return format_datetime(dt.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(dt.astimezone(UTC), usegmt=True)
 
 
 def _small_page(status: int, title: str, text: str) -> bytes:
     return (
-        f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{escape(title)}</title></head>\n'
+        f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>\n"
         f"<body><h1>{escape(title)}</h1><p>{escape(text)}</p></body>\n</html>\n"
     ).encode()
 
@@ -72,7 +73,9 @@ def _reason(status: int) -> str:
 
 
 def _not_found(host: str, path: str) -> Response:
-    return Response(404, _small_page(404, "Page not found", f"There is no page at http://{host}{path}."))
+    return Response(
+        404, _small_page(404, "Page not found", f"There is no page at http://{host}{path}.")
+    )
 
 
 def route(site: Site, host: str, path: str, query: str = "") -> Response:
@@ -92,26 +95,48 @@ def route(site: Site, host: str, path: str, query: str = "") -> Response:
         latest = max((p.last_modified for p in pages), default=None)
         return Response(200, html.encode(), last_modified=latest)
     if page := site.get(host, path):
-        return Response(200, outlet.render_article(site, page).encode(), last_modified=page.last_modified)
+        return Response(
+            200, outlet.render_article(site, page).encode(), last_modified=page.last_modified
+        )
     if m := _STATUS.match(path):
         status = int(m.group(1))
         if not 200 <= status <= 599:
             return _not_found(host, path)
         headers = {"Location": f"http://{host}/"} if status in (301, 302, 303, 307, 308) else {}
-        body = b"" if status in (204, 304) else _small_page(status, f"{status} {_reason(status)}", f"Status {status}, as requested.")
+        body = (
+            b""
+            if status in (204, 304)
+            else _small_page(
+                status, f"{status} {_reason(status)}", f"Status {status}, as requested."
+            )
+        )
         return Response(status, body, headers=headers)
     if path.startswith("/redirect/"):
-        target = f"http://{host}/{path[len('/redirect/'):]}" + (f"?{query}" if query else "")
-        return Response(301, _small_page(301, "Moved Permanently", f"This page has moved to {target}."), headers={"Location": target})
+        target = f"http://{host}/{path[len('/redirect/') :]}" + (f"?{query}" if query else "")
+        return Response(
+            301,
+            _small_page(301, "Moved Permanently", f"This page has moved to {target}."),
+            headers={"Location": target},
+        )
     if path == "/slow":
         raw = parse_qs(query).get("seconds", ["1"])[0]
         try:
             seconds = min(max(float(raw), 0.0), MAX_SLOW_SECONDS)
         except ValueError:
-            return Response(400, _small_page(400, "Bad Request", f"seconds must be a number, got {raw!r}."))
-        return Response(200, _small_page(200, "Slow page", f"Answered after {seconds:g} seconds."), delay=seconds)
+            return Response(
+                400, _small_page(400, "Bad Request", f"seconds must be a number, got {raw!r}.")
+            )
+        return Response(
+            200,
+            _small_page(200, "Slow page", f"Answered after {seconds:g} seconds."),
+            delay=seconds,
+        )
     if not path.endswith("/") and (site.get(host, path + "/") or _SECTION.match(path + "/")):
-        return Response(301, _small_page(301, "Moved Permanently", "Trailing slash added."), headers={"Location": f"http://{host}{path}/"})
+        return Response(
+            301,
+            _small_page(301, "Moved Permanently", "Trailing slash added."),
+            headers={"Location": f"http://{host}{path}/"},
+        )
     return _not_found(host, path)
 
 
@@ -149,7 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, add=False)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
@@ -161,7 +186,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _refuse(self) -> None:
         self.server.web._count(self.command, self.path, 405)
         self.close_connection = True
-        self._send(Response(405, f"method not allowed: {self.command}\n".encode(), TEXT, {"Allow": "GET, HEAD", "Connection": "close"}), False)
+        self._send(
+            Response(
+                405,
+                f"method not allowed: {self.command}\n".encode(),
+                TEXT,
+                {"Allow": "GET, HEAD", "Connection": "close"},
+            ),
+            False,
+        )
 
     do_CONNECT = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
@@ -198,7 +231,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _direct(self, path: str) -> Response:
         if path not in ("/", "/index.html"):
-            return Response(404, b"This is the fixture web's proxy port: see / for how to use it.\n", TEXT)
+            return Response(
+                404, b"This is the fixture web's proxy port: see / for how to use it.\n", TEXT
+            )
         return Response(200, self.server.web.index_html().encode())
 
     def _send(self, response: Response, head: bool) -> None:
@@ -228,6 +263,10 @@ class _Server(ThreadingHTTPServer):
     def track(self, conn: socket.socket, add: bool) -> None:
         with self._lock:
             (self._connections.add if add else self._connections.discard)(conn)
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        # a client that hangs up mid-answer (a timeout test, a cancelled crawl) is not an error here
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
     def close_connections(self) -> None:
         with self._lock:
@@ -269,7 +308,12 @@ class FixtureWeb:
         if self._thread is not None:
             return self
         server = self._bind()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"fixtureweb-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"fixtureweb-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -335,18 +379,29 @@ class FixtureWeb:
             self._hits.append(Hit(method, url, status))
 
     def index_html(self) -> str:
-        hosts = [h for h in self.site.hosts if h in OUTLETS] + sorted(set(OUTLETS) - set(self.site.hosts))
+        hosts = [h for h in self.site.hosts if h in OUTLETS] + sorted(
+            set(OUTLETS) - set(self.site.hosts)
+        )
         blocks = []
         for host in hosts:
             urls = [f"http://{host}/", f"http://{host}/robots.txt"]
-            urls += sorted({f"http://{host}/section/{p.section_slug}/" for p in self.site.pages if p.host == host})
+            urls += sorted(
+                {
+                    f"http://{host}/section/{p.section_slug}/"
+                    for p in self.site.pages
+                    if p.host == host
+                }
+            )
             urls += [p.url for p in self.site.pages if p.host == host]
             items = "\n".join(f'<li><a href="{escape(u)}">{escape(u)}</a></li>' for u in urls)
-            blocks.append(f"<h2>{escape(OUTLETS[host].name)} ({escape(host)})</h2>\n<ul>\n{items}\n</ul>")
+            blocks.append(
+                f"<h2>{escape(OUTLETS[host].name)} ({escape(host)})</h2>\n<ul>\n{items}\n</ul>"
+            )
         example = f"curl -x {self.proxy_url} http://www.pacificcourier.test/"
         return (
-            '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Fixture web</title></head>\n<body>\n'
-            "<h1>Fixture web</h1>\n"
-            f"<p>Use this server as an HTTP proxy to reach the hosts below, e.g. <code>{escape(example)}</code>. "
+            '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
+            "<title>Fixture web</title></head>\n<body>\n<h1>Fixture web</h1>\n"
+            "<p>Use this server as an HTTP proxy to reach the hosts below, "
+            f"e.g. <code>{escape(example)}</code>. "
             "Any other host answers 502.</p>\n" + "\n".join(blocks) + "\n</body>\n</html>\n"
         )

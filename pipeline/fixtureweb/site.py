@@ -121,7 +121,9 @@ class Site:
 
     def articles(self, topic: str | None = "on") -> tuple[Page, ...]:
         """Article pages of every host with that topic (``None``: all), sorted by URL."""
-        return tuple(p for p in self.pages if p.kind == "article" and (topic is None or p.topic == topic))
+        return tuple(
+            p for p in self.pages if p.kind == "article" and (topic is None or p.topic == topic)
+        )
 
     def page(self, url: str) -> Page:
         """The page at ``url`` (``http://<host><path>``); KeyError if there is none."""

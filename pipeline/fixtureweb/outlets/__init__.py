@@ -1,13 +1,13 @@
 """One renderer per fixture outlet, each with its own chrome and metadata convention.
 
-| host | outlet | metadata convention | gzip |
-| --- | --- | --- | --- |
-| www.rollingstone.test | Rolling Stone | JSON-LD NewsArticle + OpenGraph + article:published_time | no |
-| www.pacificcourier.test | The Pacific Courier | JSON-LD NewsArticle (author list) + visible byline | yes |
-| www.screenledger.test | Screen Ledger | OpenGraph + article:*_time + meta author + <time datetime> | no |
-| www.bitwire.test | Bitwire | schema.org microdata (itemprop headline/author/dates/articleBody) | yes |
-| www.capitaltribune.test | Capital Tribune | none: visible byline text and <title> only | no |
-| www.globalwire.test | Global Wire | <meta name="date">, <meta name="byl">, dateline in the text | no |
+| host | metadata convention | gzip |
+| --- | --- | --- |
+| www.rollingstone.test | JSON-LD NewsArticle, OpenGraph, article:published_time | no |
+| www.pacificcourier.test | JSON-LD NewsArticle (author list), visible byline | yes |
+| www.screenledger.test | OpenGraph, article:*_time, meta author, <time datetime> | no |
+| www.bitwire.test | schema.org microdata (headline, author, dates, articleBody) | yes |
+| www.capitaltribune.test | none: visible byline text and <title> only | no |
+| www.globalwire.test | <meta name="date">, <meta name="byl">, dateline in the text | no |
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 class Outlet:
     """How one fixture host renders its pages.
 
-    ``render_article(site, page)`` and ``render_home(site)`` return HTML; ``render_section(site, slug)``
-    returns HTML or None for an unknown section; ``render_robots(host)`` returns robots.txt text.
+    ``render_article(site, page)`` and ``render_home(site)`` return HTML;
+    ``render_section(site, slug)`` returns HTML or None for an unknown section;
+    ``render_robots(host)`` returns robots.txt text.
     """
 
     host: str

@@ -1,9 +1,11 @@
 """Bitwire (tech news).
 
-Metadata: schema.org microdata only (``itemscope itemtype=".../NewsArticle"``, ``itemprop`` headline,
-author, datePublished, dateModified, articleBody). Chrome: cookie notice, share bar, comments, "Related"
-and "Popular" lists. Served gzip-compressed.
+Metadata: schema.org microdata only (``itemscope itemtype=".../NewsArticle"``, ``itemprop``
+headline, author, datePublished, dateModified, articleBody). Chrome: cookie notice, share bar,
+comments, "Related" and "Popular" lists. Served gzip-compressed.
 """
+
+# ruff: noqa: E501 (the HTML templates read better unwrapped)
 
 from __future__ import annotations
 
@@ -31,12 +33,24 @@ if TYPE_CHECKING:
 HOST = "www.bitwire.test"
 NAME = "Bitwire"
 BASE = f"http://{HOST}"
-NAV = ("Security", "Gadgets", "Apps", "Business", "Science", "Policy", "Gaming", "Reviews", "Startups")
+NAV = (
+    "Security",
+    "Gadgets",
+    "Apps",
+    "Business",
+    "Science",
+    "Policy",
+    "Gaming",
+    "Reviews",
+    "Startups",
+)
 SCHEMA = "https://schema.org"
 
 
 def _shell(title: str, canonical: str, main: str) -> str:
-    nav = "\n".join(f'      <li><a href="{BASE}/section/{slugify(n)}/">{esc(n)}</a></li>' for n in NAV)
+    nav = "\n".join(
+        f'      <li><a href="{BASE}/section/{slugify(n)}/">{esc(n)}</a></li>' for n in NAV
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -83,8 +97,8 @@ def render_article(site: Site, page: Page) -> str:
     if page.image_alt or page.image_caption:
         src = f"{BASE}/uploads/{page.published:%Y%m}/{slugify(page.title)[:40]}.jpg"
         figure = f"""    <figure class="bw-hero" itemprop="image" itemscope itemtype="{SCHEMA}/ImageObject">
-      <img itemprop="url" src="{esc(src)}" alt="{esc(page.image_alt or '')}">
-      <figcaption><span itemprop="caption">{esc(page.image_caption or '')}</span> <small class="bw-credit">{esc(page.image_credit or '')}</small></figcaption>
+      <img itemprop="url" src="{esc(src)}" alt="{esc(page.image_alt or "")}">
+      <figcaption><span itemprop="caption">{esc(page.image_caption or "")}</span> <small class="bw-credit">{esc(page.image_credit or "")}</small></figcaption>
     </figure>
 """
     modified = f'<meta itemprop="dateModified" content="{page.last_modified.isoformat()}">'
@@ -103,14 +117,14 @@ def render_article(site: Site, page: Page) -> str:
     <meta itemprop="mainEntityOfPage" content="{esc(page.url)}">
     <div class="bw-article__section"><a href="{BASE}/section/{page.section_slug}/" itemprop="articleSection">{esc(page.section)}</a></div>
     <h1 itemprop="headline">{esc(page.title)}</h1>
-    {f'<p class="bw-standfirst" itemprop="description">{esc(page.dek)}</p>' if page.dek else ''}
-    <div class="bw-meta">{f'by {authors} &middot; ' if authors else ''}<time itemprop="datePublished" datetime="{page.published.isoformat()}">{long_date(page.published)} {clock(page.published, 'caps')} {tz_abbr(page.published)}</time>{modified}</div>
+    {f'<p class="bw-standfirst" itemprop="description">{esc(page.dek)}</p>' if page.dek else ""}
+    <div class="bw-meta">{f"by {authors} &middot; " if authors else ""}<time itemprop="datePublished" datetime="{page.published.isoformat()}">{long_date(page.published)} {clock(page.published, "caps")} {tz_abbr(page.published)}</time>{modified}</div>
     <div class="bw-share"><a href="https://www.facebook.com/sharer.php?u={esc(page.url)}">Share on Facebook</a> <a href="https://twitter.com/intent/tweet?url={esc(page.url)}">Tweet</a> <a href="mailto:?body={esc(page.url)}">Email</a></div>
     <span itemprop="publisher" itemscope itemtype="{SCHEMA}/Organization"><meta itemprop="name" content="{NAME}"></span>
 {figure}    <div class="bw-body" itemprop="articleBody">
-{paragraphs_html(page, '      ')}
+{paragraphs_html(page, "      ")}
     </div>
-    <div class="bw-tags">{' '.join(f'<a class="bw-tag" href="{BASE}/tag/{slugify(t)}/">{esc(t)}</a>' for t in page.tags)}</div>
+    <div class="bw-tags">{" ".join(f'<a class="bw-tag" href="{BASE}/tag/{slugify(t)}/">{esc(t)}</a>' for t in page.tags)}</div>
   </article>
   <div class="bw-newsletter"><strong>The Bitwire Brief</strong> &mdash; the day in tech, in five minutes. <form action="{BASE}/brief/"><input type="email" name="email" placeholder="you@example.com"><button>Sign me up</button></form></div>
   <section class="bw-comments" id="comments">
@@ -135,16 +149,28 @@ def render_article(site: Site, page: Page) -> str:
 
 
 def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
-    items = "\n".join(
-        f'    <article class="bw-card"><h2><a href="{esc(p.url)}">{esc(p.title)}</a></h2>'
-        f'<p>{esc(p.dek or "")}</p><time datetime="{p.published.isoformat()}">{long_date(p.published)}</time></article>'
-        for p in pages
-    ) or "    <p>No stories yet.</p>"
-    return _shell(title, canonical, f'<main class="bw-main bw-list">\n  <h1>{esc(heading)}</h1>\n{items}\n</main>')
+    items = (
+        "\n".join(
+            f'    <article class="bw-card"><h2><a href="{esc(p.url)}">{esc(p.title)}</a></h2>'
+            f'<p>{esc(p.dek or "")}</p><time datetime="{p.published.isoformat()}">{long_date(p.published)}</time></article>'
+            for p in pages
+        )
+        or "    <p>No stories yet.</p>"
+    )
+    return _shell(
+        title,
+        canonical,
+        f'<main class="bw-main bw-list">\n  <h1>{esc(heading)}</h1>\n{items}\n</main>',
+    )
 
 
 def render_home(site: Site) -> str:
-    return _listing("Latest", host_articles(site, HOST)[:20], f"{BASE}/", f"{NAME} - Technology news and analysis")
+    return _listing(
+        "Latest",
+        host_articles(site, HOST)[:20],
+        f"{BASE}/",
+        f"{NAME} - Technology news and analysis",
+    )
 
 
 def render_section(site: Site, slug: str) -> str | None:
@@ -152,7 +178,9 @@ def render_section(site: Site, slug: str) -> str | None:
     if slug not in sections:
         return None
     name = sections[slug]
-    return _listing(name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}")
+    return _listing(
+        name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
+    )
 
 
 OUTLET = Outlet(HOST, NAME, True, render_article, render_home, render_section)

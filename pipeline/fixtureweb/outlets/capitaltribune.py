@@ -6,6 +6,8 @@ updated at ..." when updated. Wire copy republished from Global Wire carries the
 the byline and a line "This article was originally published by Global Wire."
 """
 
+# ruff: noqa: E501 (the HTML templates read better unwrapped)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -32,7 +34,18 @@ if TYPE_CHECKING:
 HOST = "www.capitaltribune.test"
 NAME = "Capital Tribune"
 BASE = f"http://{HOST}"
-NAV = ("National", "Politics", "World", "Business", "Technology", "Opinion", "Arts", "Sports", "Local", "Weather")
+NAV = (
+    "National",
+    "Politics",
+    "World",
+    "Business",
+    "Technology",
+    "Opinion",
+    "Arts",
+    "Sports",
+    "Local",
+    "Weather",
+)
 
 
 def _stamp(dt) -> str:
@@ -99,18 +112,18 @@ def render_article(site: Site, page: Page) -> str:
     if page.image_alt or page.image_caption:
         src = f"/images/{page.published:%Y/%m/%d}/{slugify(page.title)[:32]}.jpg"
         photo = f"""    <div class="photo">
-      <img src="{src}" alt="{esc(page.image_alt or '')}" width="620">
-      <div class="caption">{esc(page.image_caption or '')} <span class="credit">({esc(page.image_credit or '')})</span></div>
+      <img src="{src}" alt="{esc(page.image_alt or "")}" width="620">
+      <div class="caption">{esc(page.image_caption or "")} <span class="credit">({esc(page.image_credit or "")})</span></div>
     </div>
 """
     main = f"""  <div id="breadcrumb"><a href="{BASE}/">Home</a> &gt; <a href="{BASE}/section/{page.section_slug}/">{esc(page.section)}</a></div>
   <div id="content">
     <h1 class="headline">{esc(page.title)}</h1>
-    {f'<h3 class="subhead">{esc(page.dek)}</h3>' if page.dek else ''}
+    {f'<h3 class="subhead">{esc(page.dek)}</h3>' if page.dek else ""}
     <div class="byline">{byline}</div>
     <div class="tools"><a href="https://www.facebook.com/sharer.php?u={esc(page.url)}">Share on Facebook</a> <a href="https://twitter.com/share?url={esc(page.url)}">Tweet</a> <a href="mailto:?body={esc(page.url)}">Email</a> <a href="javascript:window.print()">Print</a></div>
 {photo}    <div id="story-body">
-{paragraphs_html(page, '    ')}
+{paragraphs_html(page, "    ")}
     </div>{updated}{note}
     <div class="signup-box"><b>Tribune Politics Daily</b><br>The news from Capitol Hill and the White House, every evening. <a href="{BASE}/newsletters/">Sign up</a></div>
   </div>
@@ -128,15 +141,25 @@ def render_article(site: Site, page: Page) -> str:
 
 
 def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
-    items = "\n".join(
-        f'    <div class="headline-item"><a href="{esc(p.url)}">{esc(p.title)}</a> <span class="stamp">{long_date(p.published)}</span></div>'
-        for p in pages
-    ) or "    <p>There are no stories in this section.</p>"
-    return _shell(title, canonical, f'  <div id="content">\n    <h2>{esc(heading)}</h2>\n{items}\n  </div>')
+    items = (
+        "\n".join(
+            f'    <div class="headline-item"><a href="{esc(p.url)}">{esc(p.title)}</a> <span class="stamp">{long_date(p.published)}</span></div>'
+            for p in pages
+        )
+        or "    <p>There are no stories in this section.</p>"
+    )
+    return _shell(
+        title, canonical, f'  <div id="content">\n    <h2>{esc(heading)}</h2>\n{items}\n  </div>'
+    )
 
 
 def render_home(site: Site) -> str:
-    return _listing("Top Stories", host_articles(site, HOST)[:20], f"{BASE}/", f"{NAME} - Washington and the Nation")
+    return _listing(
+        "Top Stories",
+        host_articles(site, HOST)[:20],
+        f"{BASE}/",
+        f"{NAME} - Washington and the Nation",
+    )
 
 
 def render_section(site: Site, slug: str) -> str | None:
@@ -144,7 +167,9 @@ def render_section(site: Site, slug: str) -> str | None:
     if slug not in sections:
         return None
     name = sections[slug]
-    return _listing(name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}")
+    return _listing(
+        name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
+    )
 
 
 OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section)

@@ -87,7 +87,13 @@ def host_articles(site: Site, host: str) -> list[Page]:
 def related(site: Site, page: Page, n: int = 4) -> list[Page]:
     """Other articles of the same host: same topic first, nearest in time."""
     others = [p for p in host_articles(site, page.host) if p.url != page.url]
-    others.sort(key=lambda p: (p.topic != page.topic, abs((p.published - page.published).total_seconds()), p.url))
+    others.sort(
+        key=lambda p: (
+            p.topic != page.topic,
+            abs((p.published - page.published).total_seconds()),
+            p.url,
+        )
+    )
     return others[:n]
 
 
@@ -111,15 +117,28 @@ def known_sections(site: Site, host: str, nav: tuple[str, ...] | list[str]) -> d
 
 
 _COMMENTERS = (
-    "mlbrennan", "Oscar_from_Van_Nuys", "KJT1971", "quietreader", "Renata P.", "deltaskies",
-    "Hal Whitcomb", "sunsetgrid", "jojo_m", "Priya S", "oldnewsguy", "Tomas Ferreira",
+    "mlbrennan",
+    "Oscar_from_Van_Nuys",
+    "KJT1971",
+    "quietreader",
+    "Renata P.",
+    "deltaskies",
+    "Hal Whitcomb",
+    "sunsetgrid",
+    "jojo_m",
+    "Priya S",
+    "oldnewsguy",
+    "Tomas Ferreira",
 )
 _ON_TOPIC_COMMENTS = (
-    "The part about the unreleased films is what gets me. Somebody had the keys to everything for months.",
-    "I work in IT at a mid-sized company and this is the story our whole department is passing around.",
+    "The part about the unreleased films is what gets me. "
+    "Somebody had the keys to everything for months.",
+    "I work in IT at a mid-sized company and this is the story our whole department is passing "
+    "around.",
     "Hard to know who to believe here. I would like to see more of the actual evidence.",
     "Feel terrible for the regular employees whose personal information is out there now.",
-    "A comedy nobody had heard of a month ago is now the biggest movie story of the year. Strange times.",
+    "A comedy nobody had heard of a month ago is now the biggest movie story of the year. "
+    "Strange times.",
     "Good reporting. Please keep following up on what happens to the staff.",
     "Every company board in the country should be reading this today.",
 )

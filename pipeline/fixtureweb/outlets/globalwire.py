@@ -5,12 +5,25 @@ inside the first paragraph, as written in the content. Light chrome: nav, share 
 stories", footer.
 """
 
+# ruff: noqa: E501 (the HTML templates read better unwrapped)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from .base import Outlet
-from .common import and_join, clock, esc, host_articles, known_sections, most_read, paragraphs_html, related, section_pages, slugify
+from .common import (
+    and_join,
+    clock,
+    esc,
+    host_articles,
+    known_sections,
+    most_read,
+    paragraphs_html,
+    related,
+    section_pages,
+    slugify,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,8 +33,32 @@ if TYPE_CHECKING:
 HOST = "www.globalwire.test"
 NAME = "Global Wire"
 BASE = f"http://{HOST}"
-NAV = ("Top News", "U.S.", "World", "Politics", "Business", "Technology", "Entertainment", "Sports", "Health", "Science")
-_AP_MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+NAV = (
+    "Top News",
+    "U.S.",
+    "World",
+    "Politics",
+    "Business",
+    "Technology",
+    "Entertainment",
+    "Sports",
+    "Health",
+    "Science",
+)
+_AP_MONTHS = (
+    "Jan.",
+    "Feb.",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "Aug.",
+    "Sept.",
+    "Oct.",
+    "Nov.",
+    "Dec.",
+)
 
 
 def _ap(dt: datetime) -> str:
@@ -46,10 +83,10 @@ def _shell(title: str, canonical: str, main: str, head_extra: str = "") -> str:
 {nav}
 </div>
 {main}
-<div class="gw-foot">
+<footer class="gw-foot">
   <a href="{BASE}/about/">About Global Wire</a> &middot; <a href="{BASE}/licensing/">Content licensing</a> &middot; <a href="{BASE}/terms/">Terms</a> &middot; <a href="{BASE}/privacy/">Privacy</a>
   <p>&copy; 2015 Global Wire. All rights reserved. This material may not be published, broadcast, rewritten or redistributed without a license.</p>
-</div>
+</footer>
 </body>
 </html>
 """
@@ -70,18 +107,18 @@ def render_article(site: Site, page: Page) -> str:
         head.append(f'<meta name="keywords" content="{esc(", ".join(page.tags))}">')
     photo = ""
     if page.image_alt or page.image_caption:
-        photo = f"""<div class="gw-photo"><img src="/photos/{page.published:%Y%m%d}-{slugify(page.title)[:32]}.jpg" alt="{esc(page.image_alt or '')}">
-<p class="gw-cutline">{esc(page.image_caption or '')} ({esc(page.image_credit or '')})</p></div>
+        photo = f"""<figure class="gw-photo"><img src="/photos/{page.published:%Y%m%d}-{slugify(page.title)[:32]}.jpg" alt="{esc(page.image_alt or "")}">
+<figcaption class="gw-cutline">{esc(page.image_caption or "")} ({esc(page.image_credit or "")})</figcaption></figure>
 """
-    stamp = f'Published {_ap(page.published)}'
+    stamp = f"Published {_ap(page.published)}"
     if page.updated:
-        stamp += f' &middot; Updated {_ap(page.updated)}'
+        stamp += f" &middot; Updated {_ap(page.updated)}"
     main = f"""<div class="gw-story">
 <h1>{esc(page.title)}</h1>
-<div class="gw-byline">{f'{esc(byl)}, Global Wire' if byl else 'Global Wire'}</div>
+<div class="gw-byline">{f"{esc(byl)}, Global Wire" if byl else "Global Wire"}</div>
 <div class="gw-stamp">{stamp}</div>
 {photo}<div class="gw-text">
-{paragraphs_html(page, '')}
+{paragraphs_html(page, "")}
 </div>
 <div class="gw-share">Share: <a href="https://www.facebook.com/sharer.php?u={esc(page.url)}">Facebook</a> <a href="https://twitter.com/share?url={esc(page.url)}">Tweet</a> <a href="mailto:?body={esc(page.url)}">Email</a></div>
 </div>
@@ -99,13 +136,21 @@ def render_article(site: Site, page: Page) -> str:
 
 
 def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
-    items = "\n".join(f'  <li><a href="{esc(p.url)}">{esc(p.title)}</a> <span>{_ap(p.published)}</span></li>' for p in pages)
+    items = "\n".join(
+        f'  <li><a href="{esc(p.url)}">{esc(p.title)}</a> <span>{_ap(p.published)}</span></li>'
+        for p in pages
+    )
     main = f'<div class="gw-list">\n<h1>{esc(heading)}</h1>\n<ul>\n{items or "  <li>No stories.</li>"}\n</ul>\n</div>'
     return _shell(title, canonical, main)
 
 
 def render_home(site: Site) -> str:
-    return _listing("Latest stories", host_articles(site, HOST)[:20], f"{BASE}/", f"{NAME} | Breaking news from around the world")
+    return _listing(
+        "Latest stories",
+        host_articles(site, HOST)[:20],
+        f"{BASE}/",
+        f"{NAME} | Breaking news from around the world",
+    )
 
 
 def render_section(site: Site, slug: str) -> str | None:
@@ -113,7 +158,9 @@ def render_section(site: Site, slug: str) -> str | None:
     if slug not in sections:
         return None
     name = sections[slug]
-    return _listing(name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}")
+    return _listing(
+        name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
+    )
 
 
 OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section)

@@ -5,6 +5,8 @@ byline "By A and B". Chrome: cookie banner, share bar, related and most-read lis
 reader comments. Served gzip-compressed.
 """
 
+# ruff: noqa: E501 (the HTML templates read better unwrapped)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -33,7 +35,18 @@ if TYPE_CHECKING:
 HOST = "www.pacificcourier.test"
 NAME = "The Pacific Courier"
 BASE = f"http://{HOST}"
-NAV = ("Local", "California", "Business", "Entertainment", "Technology", "Sports", "Politics", "Opinion", "Food", "Obituaries")
+NAV = (
+    "Local",
+    "California",
+    "Business",
+    "Entertainment",
+    "Technology",
+    "Sports",
+    "Politics",
+    "Opinion",
+    "Food",
+    "Obituaries",
+)
 
 
 def _stamp(dt) -> str:
@@ -41,7 +54,9 @@ def _stamp(dt) -> str:
 
 
 def _shell(title: str, canonical: str, main: str, head_extra: str = "") -> str:
-    nav = "\n".join(f'        <li><a href="{BASE}/section/{slugify(n)}/">{esc(n)}</a></li>' for n in NAV)
+    nav = "\n".join(
+        f'        <li><a href="{BASE}/section/{slugify(n)}/">{esc(n)}</a></li>' for n in NAV
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -105,7 +120,11 @@ def render_article(site: Site, page: Page) -> str:
         "articleSection": page.section,
         "keywords": ", ".join(page.tags),
         "image": [image],
-        "publisher": {"@type": "Organization", "name": NAME, "logo": {"@type": "ImageObject", "url": f"{BASE}/static/img/logo.png"}},
+        "publisher": {
+            "@type": "Organization",
+            "name": NAME,
+            "logo": {"@type": "ImageObject", "url": f"{BASE}/static/img/logo.png"},
+        },
     }
     if not page.authors:
         data["author"] = {"@type": "Organization", "name": NAME}
@@ -118,8 +137,8 @@ def render_article(site: Site, page: Page) -> str:
     figure = ""
     if page.image_alt or page.image_caption:
         figure = f"""      <figure class="pc-lead-photo">
-        <img src="{esc(image)}" alt="{esc(page.image_alt or '')}" width="1200" height="800">
-        <figcaption>{esc(page.image_caption or '')} <span class="pc-credit">{esc(page.image_credit or '')}</span></figcaption>
+        <img src="{esc(image)}" alt="{esc(page.image_alt or "")}" width="1200" height="800">
+        <figcaption>{esc(page.image_caption or "")} <span class="pc-credit">{esc(page.image_credit or "")}</span></figcaption>
       </figure>
 """
     comments = "\n".join(
@@ -132,7 +151,7 @@ def render_article(site: Site, page: Page) -> str:
       <header class="pc-article-header">
         <a class="pc-kicker" href="{BASE}/section/{page.section_slug}/">{esc(page.section)}</a>
         <h1 class="pc-headline">{esc(page.title)}</h1>
-        {f'<p class="pc-dek">{esc(page.dek)}</p>' if page.dek else ''}
+        {f'<p class="pc-dek">{esc(page.dek)}</p>' if page.dek else ""}
         <div class="pc-byline"><span class="pc-author">{byline}</span>
           <span class="pc-published">{_stamp(page.published)}</span> {updated}</div>
         <div class="pc-share">
@@ -142,7 +161,7 @@ def render_article(site: Site, page: Page) -> str:
         </div>
       </header>
 {figure}      <div class="pc-article-body">
-{paragraphs_html(page, '        ')}
+{paragraphs_html(page, "        ")}
       </div>
       <div class="pc-newsletter">
         <h3>Essential California</h3>
@@ -172,11 +191,14 @@ def render_article(site: Site, page: Page) -> str:
 
 
 def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
-    items = "\n".join(
-        f'      <li class="pc-teaser"><a href="{esc(p.url)}"><h2>{esc(p.title)}</h2></a>'
-        f'<p>{esc(p.dek or "")}</p><span>{long_date(p.published)}</span></li>'
-        for p in pages
-    ) or "      <li>No stories in this section yet.</li>"
+    items = (
+        "\n".join(
+            f'      <li class="pc-teaser"><a href="{esc(p.url)}"><h2>{esc(p.title)}</h2></a>'
+            f"<p>{esc(p.dek or '')}</p><span>{long_date(p.published)}</span></li>"
+            for p in pages
+        )
+        or "      <li>No stories in this section yet.</li>"
+    )
     main = f"""  <main class="pc-main pc-front">
     <h1 class="pc-section-title">{esc(heading)}</h1>
     <ul class="pc-teasers">
@@ -187,14 +209,24 @@ def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str
 
 
 def render_home(site: Site) -> str:
-    return _listing("Latest news", host_articles(site, HOST)[:20], f"{BASE}/", f"{NAME}: Los Angeles news, California and the world")
+    return _listing(
+        "Latest news",
+        host_articles(site, HOST)[:20],
+        f"{BASE}/",
+        f"{NAME}: Los Angeles news, California and the world",
+    )
 
 
 def render_section(site: Site, slug: str) -> str | None:
     sections = known_sections(site, HOST, NAV)
     if slug not in sections:
         return None
-    return _listing(sections[slug], section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{sections[slug]} | {NAME}")
+    return _listing(
+        sections[slug],
+        section_pages(site, HOST, slug),
+        f"{BASE}/section/{slug}/",
+        f"{sections[slug]} | {NAME}",
+    )
 
 
 OUTLET = Outlet(HOST, NAME, True, render_article, render_home, render_section)

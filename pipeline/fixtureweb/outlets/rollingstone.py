@@ -7,12 +7,24 @@ breadcrumbs, a lead photo whose alt text and caption title repeat, the photo cre
 titles read "... Created with Sketch.".
 """
 
+# ruff: noqa: E501 (the HTML templates read better unwrapped)
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from .base import Outlet
-from .common import esc, host_articles, json_ld, known_sections, long_date, most_read, paragraphs_html, related, slugify
+from .common import (
+    esc,
+    host_articles,
+    json_ld,
+    known_sections,
+    long_date,
+    most_read,
+    paragraphs_html,
+    related,
+    slugify,
+)
 
 if TYPE_CHECKING:
     from ..site import Page, Site
@@ -21,15 +33,35 @@ HOST = "www.rollingstone.test"
 NAME = "Rolling Stone"
 BASE = f"http://{HOST}"
 THEME = "/wp-content/themes/vip/pmc-rollingstone-2018"
-NAV = ("Music", "Politics", "TV & Movies", "Culture", "RS Country", "Video", "Charts", "Sub-Culture", "RS Recommends")
+NAV = (
+    "Music",
+    "Politics",
+    "TV & Movies",
+    "Culture",
+    "RS Country",
+    "Video",
+    "Charts",
+    "Sub-Culture",
+    "RS Recommends",
+)
 # a sub-section's parent in the breadcrumbs ("Home / Culture / Culture News")
-PARENT = {"Culture News": "Culture", "Music News": "Music", "TV & Movie News": "TV & Movies", "Politics News": "Politics"}
+PARENT = {
+    "Culture News": "Culture",
+    "Music News": "Music",
+    "TV & Movie News": "TV & Movies",
+    "Politics News": "Politics",
+}
 SPRITE = ("Arrow", "Calendar", "Path", "Shape", "Plus", "minus")
 
 
 def _seo(title: str) -> str:
     # WordPress SEO titles on migrated posts keep the straight quotes of the old CMS
-    return title.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return (
+        title.replace("\u2018", "'")
+        .replace("\u2019", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+    )
 
 
 def _section_url(name: str) -> str:
@@ -44,7 +76,6 @@ def _head(title: str, canonical: str, extra: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
 <link rel="canonical" href="{esc(canonical)}">
-<link rel="preconnect" href="https://www.rollingstone.com">
 <link rel="stylesheet" id="pmc-core-css" href="{THEME}/assets/build/css/main.css?ver=1.0.86" type="text/css" media="all">
 <link rel="stylesheet" id="rs-fonts-css" href="{THEME}/assets/build/css/fonts.css?ver=1.0.86" type="text/css" media="all">
 <link rel="icon" href="{THEME}/assets/app/icons/favicon.png" sizes="32x32">
@@ -165,29 +196,45 @@ def render_article(site: Site, page: Page) -> str:
     parent = PARENT.get(page.section)
     crumbs = [f'<a class="c-breadcrumbs__link" href="{BASE}/">Home</a>']
     if parent:
-        crumbs.append(f'<a class="c-breadcrumbs__link" href="{_section_url(parent)}">{esc(parent)}</a>')
-    crumbs.append(f'<a class="c-breadcrumbs__link" href="{_section_url(page.section)}">{esc(page.section)}</a>')
+        crumbs.append(
+            f'<a class="c-breadcrumbs__link" href="{_section_url(parent)}">{esc(parent)}</a>'
+        )
+    crumbs.append(
+        f'<a class="c-breadcrumbs__link" href="{_section_url(page.section)}">{esc(page.section)}</a>'
+    )
     byline = ""
     if page.authors:
-        names = ", ".join(f'<a class="c-byline__link" href="{BASE}/author/{slugify(a)}/">{esc(a)}</a>' for a in page.authors)
-        byline = f'<div class="c-byline__authors"><span class="c-byline__by">By</span> {names}</div>'
+        names = ", ".join(
+            f'<a class="c-byline__link" href="{BASE}/author/{slugify(a)}/">{esc(a)}</a>'
+            for a in page.authors
+        )
+        byline = (
+            f'<div class="c-byline__authors"><span class="c-byline__by">By</span> {names}</div>'
+        )
     figure = ""
     if page.image_alt or page.image_caption:
         figure = f"""      <figure class="c-picture c-picture--lead">
         <div class="c-picture__frame">
-          <img class="c-crop__img wp-post-image" src="{esc(image)}" alt="{esc(page.image_alt or '')}" width="1800" height="1200" loading="eager">
+          <img class="c-crop__img wp-post-image" src="{esc(image)}" alt="{esc(page.image_alt or "")}" width="1800" height="1200" loading="eager">
         </div>
         <figcaption class="c-picture__caption">
-          <p class="c-picture__title">{esc(page.image_alt or '')}</p>
-          <p class="c-picture__excerpt">{esc(page.image_caption or '')}</p>
-          <cite class="c-picture__source">{esc(page.image_credit or '')}</cite>
+          <p class="c-picture__title">{esc(page.image_alt or "")}</p>
+          <p class="c-picture__excerpt">{esc(page.image_caption or "")}</p>
+          <cite class="c-picture__source">{esc(page.image_credit or "")}</cite>
         </figcaption>
       </figure>
 """
-    tags = ", ".join(f'<a class="c-tags__item" href="{BASE}/t/{slugify(t)}/" rel="tag">{esc(t)}</a>' for t in page.tags)
-    tags_html = f'<div class="c-tags"><span class="c-tags__label">In This Article:</span> {tags}</div>' if tags else ""
+    tags = ", ".join(
+        f'<a class="c-tags__item" href="{BASE}/t/{slugify(t)}/" rel="tag">{esc(t)}</a>'
+        for t in page.tags
+    )
+    tags_html = (
+        f'<div class="c-tags"><span class="c-tags__label">In This Article:</span> {tags}</div>'
+        if tags
+        else ""
+    )
     share = "\n".join(
-        f'          <li class="c-social-bar__item"><a class="c-social-bar__link" href="{href}" title="{label}" '
+        f'          <li class="c-social-bar__item"><a class="c-social-bar__link" href="{esc(href)}" title="{label}" '
         f'target="_blank" rel="noopener"><svg class="c-icon"><use xlink:href="#{icon}"></use></svg></a></li>'
         for label, icon, href in (
             ("Share on Facebook", "facebook", f"https://www.facebook.com/sharer.php?u={page.url}"),
@@ -197,16 +244,18 @@ def render_article(site: Site, page: Page) -> str:
         )
     )
     related_items = "\n".join(f"        {_card(p)}" for p in related(site, page, 4))
-    popular_items = "\n".join(f"        {_card(p, 'c-trending')}" for p in most_read(site, HOST, page.url, 5))
+    popular_items = "\n".join(
+        f"        {_card(p, 'c-trending')}" for p in most_read(site, HOST, page.url, 5)
+    )
     return (
         _head(f"{_seo(page.title)} - Rolling Stone", page.url, "\n".join(meta) + "\n")
         + _header()
         + f"""  <main class="l-page__content" id="main">
-    <article class="l-article" id="post-{page.path.rstrip('/').rsplit('-', 1)[-1]}">
+    <article class="l-article" id="post-{page.path.rstrip("/").rsplit("-", 1)[-1]}">
       <header class="l-article-header">
-        <div class="c-breadcrumbs">{' '.join(crumbs)}</div>
+        <div class="c-breadcrumbs">{" ".join(crumbs)}</div>
         <h1 class="l-article-header__row l-article-header__row--title t-bold t-bold--condensed">{esc(page.title)}</h1>
-        <h2 class="l-article-header__row l-article-header__row--lead t-semibold">{esc(page.dek or '')}</h2>
+        <h2 class="l-article-header__row l-article-header__row--lead t-semibold">{esc(page.dek or "")}</h2>
         <div class="l-article-header__row l-article-header__row--meta">
           <div class="c-byline">{byline}<time class="c-timestamp" datetime="{published}">{long_date(page.published)}</time></div>
           <ul class="c-social-bar">
@@ -216,7 +265,7 @@ def render_article(site: Site, page: Page) -> str:
       </header>
 {figure}      <div class="l-article-content">
         <div class="c-content t-copy">
-{paragraphs_html(page, '          ')}
+{paragraphs_html(page, "          ")}
         </div>
         {tags_html}
         <div class="c-sponsor" data-widget="sponsored-content"><span class="c-sponsor__label">Powered by</span> <a class="c-sponsor__link" href="{BASE}/partners/" rel="sponsored nofollow"><img src="{THEME}/assets/app/images/partner-logo.svg" alt="" width="90" height="20"></a></div>
@@ -242,9 +291,17 @@ def render_article(site: Site, page: Page) -> str:
 
 
 def _listing(site: Site, heading: str, pages: list[Page], canonical: str) -> str:
-    cards = "\n".join(f"        {_card(p)}" for p in pages) or '        <li class="c-card">No stories yet.</li>'
+    cards = (
+        "\n".join(f"        {_card(p)}" for p in pages)
+        or '        <li class="c-card">No stories yet.</li>'
+    )
     return (
-        _head(f"{heading} - Rolling Stone" if heading != NAME else "Rolling Stone: Music, Film, TV and Political News Coverage", canonical)
+        _head(
+            f"{heading} - Rolling Stone"
+            if heading != NAME
+            else "Rolling Stone: Music, Film, TV and Political News Coverage",
+            canonical,
+        )
         + _header()
         + f"""  <main class="l-page__content" id="main">
     <h1 class="l-archive__heading">{esc(heading)}</h1>
@@ -268,7 +325,11 @@ def render_section(site: Site, slug: str) -> str | None:
     if slug not in sections:
         return None
     name = sections[slug]
-    pages = [p for p in host_articles(site, HOST) if slug in (p.section_slug, slugify(PARENT.get(p.section, "")))]
+    pages = [
+        p
+        for p in host_articles(site, HOST)
+        if slug in (p.section_slug, slugify(PARENT.get(p.section, "")))
+    ]
     return _listing(site, name, pages, f"{BASE}/section/{slug}/")
 
 

@@ -1,8 +1,11 @@
 """Screen Ledger (Hollywood trade).
 
-Metadata: OpenGraph, ``article:published_time`` / ``article:modified_time``, ``<meta name="author">``
-and a ``<time datetime>`` in the byline. Chrome: breadcrumbs, newsletter box, "Most read", share bar.
+Metadata: OpenGraph, ``article:published_time`` / ``article:modified_time``,
+``<meta name="author">`` and a ``<time datetime>`` in the byline. Chrome: breadcrumbs,
+newsletter box, "Most read", share bar.
 """
+
+# ruff: noqa: E501 (the HTML templates read better unwrapped)
 
 from __future__ import annotations
 
@@ -30,11 +33,25 @@ if TYPE_CHECKING:
 HOST = "www.screenledger.test"
 NAME = "Screen Ledger"
 BASE = f"http://{HOST}"
-NAV = ("Film", "TV", "Box Office", "Business", "Awards", "Music", "Reviews", "Tech", "Festivals", "Obituaries")
+NAV = (
+    "Film",
+    "TV",
+    "Box Office",
+    "Business",
+    "Awards",
+    "Music",
+    "Reviews",
+    "Tech",
+    "Festivals",
+    "Obituaries",
+)
 
 
 def _shell(title: str, canonical: str, main: str, head_extra: str = "") -> str:
-    nav = "\n".join(f'          <a class="sl-nav__item" href="{BASE}/section/{slugify(n)}/">{esc(n)}</a>' for n in NAV)
+    nav = "\n".join(
+        f'          <a class="sl-nav__item" href="{BASE}/section/{slugify(n)}/">{esc(n)}</a>'
+        for n in NAV
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -83,7 +100,10 @@ def _newsletter() -> str:
 
 
 def _most_read(site: Site, exclude: str | None) -> str:
-    items = "\n".join(f'        <li><a href="{esc(p.url)}">{esc(p.title)}</a></li>' for p in most_read(site, HOST, exclude, 5))
+    items = "\n".join(
+        f'        <li><a href="{esc(p.url)}">{esc(p.title)}</a></li>'
+        for p in most_read(site, HOST, exclude, 5)
+    )
     return f"""    <div class="sl-most-read">
       <h4>Most Read</h4>
       <ol>
@@ -110,29 +130,34 @@ def render_article(site: Site, page: Page) -> str:
     ]
     if page.authors:
         head.append(f'<meta name="author" content="{esc(", ".join(page.authors))}">')
-    authors = and_join([f'<a rel="author" href="{BASE}/author/{slugify(a)}/">{esc(a)}</a>' for a in page.authors])
+    authors = and_join(
+        [f'<a rel="author" href="{BASE}/author/{slugify(a)}/">{esc(a)}</a>' for a in page.authors]
+    )
     updated = ""
     if page.updated:
         updated = f' <span class="sl-byline__updated">Updated <time datetime="{page.updated.isoformat()}">{clock(page.updated, "caps")} {tz_abbr(page.updated)}</time></span>'
     figure = ""
     if page.image_alt or page.image_caption:
         figure = f"""      <figure class="sl-article__image">
-        <img src="{esc(image)}" alt="{esc(page.image_alt or '')}">
-        <figcaption><span class="sl-caption">{esc(page.image_caption or '')}</span> <span class="sl-credit">{esc(page.image_credit or '')}</span></figcaption>
+        <img src="{esc(image)}" alt="{esc(page.image_alt or "")}">
+        <figcaption><span class="sl-caption">{esc(page.image_caption or "")}</span> <span class="sl-credit">{esc(page.image_credit or "")}</span></figcaption>
       </figure>
 """
-    rel = "\n".join(f'          <li><a href="{esc(p.url)}">{esc(p.title)}</a></li>' for p in related(site, page, 3))
+    rel = "\n".join(
+        f'          <li><a href="{esc(p.url)}">{esc(p.title)}</a></li>'
+        for p in related(site, page, 3)
+    )
     main = f"""  <div class="sl-breadcrumbs"><a href="{BASE}/">Home</a> &rsaquo; <a href="{BASE}/section/{page.section_slug}/">{esc(page.section)}</a></div>
   <div class="sl-content">
     <article class="sl-article">
       <h1 class="sl-article__title">{esc(page.title)}</h1>
-      {f'<h2 class="sl-article__dek">{esc(page.dek)}</h2>' if page.dek else ''}
-      <div class="sl-byline">{f'<span class="sl-byline__author">By {authors}</span> ' if page.authors else ''}<time class="sl-byline__date" datetime="{page.published.isoformat()}">{long_date(page.published)} {clock(page.published, 'caps')} {tz_abbr(page.published)}</time>{updated}</div>
+      {f'<h2 class="sl-article__dek">{esc(page.dek)}</h2>' if page.dek else ""}
+      <div class="sl-byline">{f'<span class="sl-byline__author">By {authors}</span> ' if page.authors else ""}<time class="sl-byline__date" datetime="{page.published.isoformat()}">{long_date(page.published)} {clock(page.published, "caps")} {tz_abbr(page.published)}</time>{updated}</div>
       <div class="sl-share"><a class="sl-share__fb" href="https://www.facebook.com/sharer.php?u={esc(page.url)}">Share on Facebook</a> <a class="sl-share__tw" href="https://twitter.com/share?url={esc(page.url)}">Tweet</a> <a class="sl-share__mail" href="mailto:?body={esc(page.url)}">Email</a></div>
 {figure}      <div class="sl-article__body">
-{paragraphs_html(page, '        ')}
+{paragraphs_html(page, "        ")}
       </div>
-      <div class="sl-article__tags">Filed under: {', '.join(f'<a href="{BASE}/tag/{slugify(t)}/">{esc(t)}</a>' for t in page.tags)}</div>
+      <div class="sl-article__tags">Filed under: {", ".join(f'<a href="{BASE}/tag/{slugify(t)}/">{esc(t)}</a>' for t in page.tags)}</div>
       <div class="sl-related">
         <h4>Related Stories</h4>
         <ul>
@@ -147,11 +172,14 @@ def render_article(site: Site, page: Page) -> str:
 
 
 def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title: str) -> str:
-    items = "\n".join(
-        f'      <div class="sl-river__item"><span class="sl-river__section">{esc(p.section)}</span>'
-        f'<h3><a href="{esc(p.url)}">{esc(p.title)}</a></h3><p>{esc(p.dek or "")}</p></div>'
-        for p in pages
-    ) or '      <div class="sl-river__item">Nothing here yet.</div>'
+    items = (
+        "\n".join(
+            f'      <div class="sl-river__item"><span class="sl-river__section">{esc(p.section)}</span>'
+            f'<h3><a href="{esc(p.url)}">{esc(p.title)}</a></h3><p>{esc(p.dek or "")}</p></div>'
+            for p in pages
+        )
+        or '      <div class="sl-river__item">Nothing here yet.</div>'
+    )
     main = f"""  <div class="sl-content">
     <section class="sl-river">
       <h1>{esc(heading)}</h1>
@@ -164,7 +192,13 @@ def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title:
 
 
 def render_home(site: Site) -> str:
-    return _listing(site, "Latest", host_articles(site, HOST)[:20], f"{BASE}/", f"{NAME} | Entertainment Industry News")
+    return _listing(
+        site,
+        "Latest",
+        host_articles(site, HOST)[:20],
+        f"{BASE}/",
+        f"{NAME} | Entertainment Industry News",
+    )
 
 
 def render_section(site: Site, slug: str) -> str | None:
@@ -172,7 +206,9 @@ def render_section(site: Site, slug: str) -> str | None:
     if slug not in sections:
         return None
     name = sections[slug]
-    return _listing(site, name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}")
+    return _listing(
+        site, name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
+    )
 
 
 OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section)

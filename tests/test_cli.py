@@ -1,0 +1,88 @@
+"""The command line as a researcher meets it: help, and clear one-line errors for normal mistakes."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from tests.conftest import run_cli
+
+
+def test_help_lists_the_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("crawl", "demo", "serve-fixtures", "migrate", "psql"):
+        assert command in result.stdout
+
+
+def test_unreachable_database_is_one_line_with_password_masked():
+    result = run_cli(
+        "migrate", env={"DATABASE_URL": "postgresql://alice:s3cr3t@127.0.0.1:1/corpus"}
+    )
+    assert result.returncode == 2
+    assert "s3cr3t" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot connect to postgresql+psycopg://alice:***@127.0.0.1:1/corpus")
+
+
+def test_missing_collection_is_named(database_url):
+    result = run_cli("crawl", "--collection", "no-such-incident", env={"DATABASE_URL": database_url})
+    assert result.returncode == 2
+    assert "no-such-incident.toml: collection file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_collection_is_named(tmp_path, database_url):
+    path = tmp_path / "bad.toml"
+    path.write_text('[collection]\nname = "bad"\n')
+    result = run_cli("crawl", "--collection", str(path), env={"DATABASE_URL": database_url})
+    assert result.returncode == 2
+    assert f"{path}: [collection] needs a non-empty string 'title'" in result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_crawl_where_nothing_answers_reports_each_url_and_fails(tmp_path, database_url):
+    port = _closed_port()
+    urls = [f"http://127.0.0.1:{port}/news/{n}" for n in range(3)]
+    seeds = "".join(f'[[seeds]]\nurl = "{u}"\n' for u in urls)
+    path = tmp_path / "offline.toml"
+    path.write_text(f'[collection]\nname = "offline"\ntitle = "Nothing answers"\n{seeds}')
+    result = run_cli(
+        "crawl", "--collection", str(path),
+        env={"DATABASE_URL": database_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "fetched: 0 pages" in result.stdout
+    failed = result.stdout.split("Failed URLs:")[1]
+    for url in urls:
+        assert url in failed
+    assert failed.count("ConnectionRefusedError") == len(urls)
+
+
+def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, database_url, fixture_web):
+    urls = [
+        "http://www.bitwire.test/status/500",
+        "http://www.bitwire.test/status/404",
+        "http://unknown-outlet.test/story/",
+        "http://www.rollingstone.test/",
+    ]
+    seeds = "".join(f'[[seeds]]\nurl = "{u}"\n' for u in urls)
+    path = tmp_path / "mixed.toml"
+    path.write_text(f'[collection]\nname = "mixed"\ntitle = "Some fail"\n{seeds}')
+    result = run_cli(
+        "crawl", "--collection", str(path), "--proxy", fixture_web.proxy_url,
+        env={"DATABASE_URL": database_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    failed = result.stdout.split("Failed URLs:")[1]
+    assert re.search(r"status/500 +HTTP 500", failed) and re.search(r"status/404 +HTTP 404", failed)
+    assert re.search(r"unknown-outlet\.test/story/ +HTTP 502", failed)  # offline: never the real web
+    assert "fetched: 1 pages" in result.stdout

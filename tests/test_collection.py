@@ -1,0 +1,64 @@
+"""Collections are data: the default one is real and complete, bad files are named and explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.collection import CollectionError, load_collection
+from pipeline.normalize import canonical_url, outlet_domain
+
+ROLLING_STONE = (
+    "https://www.rollingstone.com/culture/culture-news/"
+    "u-s-says-north-korea-was-centrally-involved-in-sony-hack-189329/"
+)
+
+
+def test_default_collection_covers_the_incident():
+    collection = load_collection()
+    urls = [s.url for s in collection.seeds]
+    assert collection.name == "sony-hack-2014"
+    assert len(urls) >= 30 and len(set(urls)) == len(urls)
+    assert ROLLING_STONE in urls
+    assert len({outlet_domain(u) for u in urls}) >= 10
+    assert collection.window_start <= dt.date(2014, 11, 24)
+    assert collection.window_end >= dt.date(2014, 12, 25)
+    dated = [s.published for s in collection.seeds if s.published]
+    assert min(dated) <= dt.date(2014, 11, 30) and max(dated) >= dt.date(2014, 12, 25)
+    assert all(collection.window_start <= d <= collection.window_end for d in dated)
+    assert {"Guardians of Peace", "The Interview"} <= set(collection.keywords)
+
+
+def test_demo_collection_seeds_every_fixture_article(site):
+    seeds = {canonical_url(s.url) for s in load_collection("demo").seeds}
+    articles = {canonical_url(page.url) for page in site.articles("on")}
+    assert articles <= seeds
+    assert not {canonical_url(page.url) for page in site.articles("off")} & seeds
+
+
+def test_missing_collection_names_the_file():
+    with pytest.raises(CollectionError, match=r"no-such-incident\.toml: collection file not found"):
+        load_collection("no-such-incident")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("[collection\nname = 1", "not valid TOML"),
+        ('title = "x"', "missing the [collection] table"),
+        ('[collection]\nname = "x"', "needs a non-empty string 'title'"),
+        (
+            '[collection]\nname = "x"\ntitle = "y"\nwindow = { start = 2015-01-01, end = 2014-01-01 }',
+            "window starts",
+        ),
+        ('[collection]\nname = "x"\ntitle = "y"\n[[seeds]]\nurl = "ftp://a/b"', "seed #1"),
+        ('[collection]\nname = "x"\ntitle = "y"\n[[seeds]]\nouter = "x"', "seed #1 has no 'url'"),
+    ],
+)
+def test_malformed_collection_says_where_and_what(tmp_path, content, problem):
+    path = tmp_path / "broken.toml"
+    path.write_text(content)
+    with pytest.raises(CollectionError) as error:
+        load_collection(path)
+    assert str(path) in str(error.value) and problem in str(error.value)

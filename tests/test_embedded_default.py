@@ -1,0 +1,34 @@
+"""With no DATABASE_URL the archive uses an embedded PostgreSQL under the data folder."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from pipeline.database import EMBEDDED_DB_NAME, stop_embedded
+from pipeline.normalize import canonical_url
+from tests.conftest import run_cli
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    yield tmp_path
+    stop_embedded(tmp_path / "pgdata")
+
+
+def test_demo_without_database_url_fills_the_embedded_corpus(data_dir, site):
+    result = run_cli("demo", env={"ARCHIVE_DATA_DIR": str(data_dir)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (data_dir / "pgdata" / "PG_VERSION").exists()
+
+    import pgserver
+
+    server = pgserver.get_server(data_dir / "pgdata", cleanup_mode=None)
+    with psycopg.connect(server.get_uri(EMBEDDED_DB_NAME)) as conn:
+        urls = [r[0] for r in conn.execute("SELECT canonical_url FROM corpus ORDER BY 1")]
+    assert urls == sorted(canonical_url(p.url) for p in site.articles("on"))
+
+    # The server is reused: a second command finds the same corpus.
+    again = run_cli("psql", "-At", "-c", "SELECT count(*) FROM corpus", env={"ARCHIVE_DATA_DIR": str(data_dir)})
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == str(len(urls))
