@@ -135,7 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
 
     psql = sub.add_parser("psql", help="open psql on the corpus (extra arguments go to psql)")
-    psql.add_argument("psql_args", nargs=argparse.REMAINDER)
     psql.set_defaults(func=cmd_psql)
 
     for command in (crawl, demo):
@@ -144,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "psql":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.psql_args = [a for a in extra if a != "--"]
     try:
         return args.func(args)
     except (CollectionError, DatabaseUnavailable, CommandError) as exc:

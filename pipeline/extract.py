@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -34,6 +35,10 @@ PUBLISHED_META = (
     "dc.date.issued",
     "DC.date.issued",
 )
+MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+}
 UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
 
 
@@ -107,6 +112,25 @@ def page_language(tree) -> str | None:
     return None
 
 
+def is_article_page(url: str, page_type: str | None) -> bool:
+    """Home pages and pages that declare another og:type (website, video, profile) hold no article."""
+    if urlsplit(url).path in ("", "/"):
+        return False
+    return not page_type or "article" in page_type.lower()
+
+
+def clean_authors(raw: str | None) -> list[str]:
+    """trafilatura's ';'-joined author string as a list of names, without dates or bylines."""
+    names = []
+    for part in (raw or "").split(";"):
+        name = part.strip().removeprefix("By ").removeprefix("by ").strip()
+        if not name or any(ch.isdigit() for ch in name) or name.lower() in MONTHS:
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def extract_article(html: str, url: str) -> Extracted | None:
     """Extract one article from a page's HTML, or None when the page holds no article text."""
     if not html.strip():
@@ -121,6 +145,8 @@ def extract_article(html: str, url: str) -> Extracted | None:
     )
     if document is None or not (document.text or "").strip():
         return None
+    if not is_article_page(url, document.pagetype):
+        return None
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
@@ -128,7 +154,7 @@ def extract_article(html: str, url: str) -> Extracted | None:
     published, updated = page_dates(tree) if tree is not None else (None, None)
     if published is None and document.date:
         published = parse_datetime(document.date)
-    authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
+    authors = clean_authors(document.author)
     return Extracted(
         title=document.title,
         dek=document.description,

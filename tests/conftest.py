@@ -44,20 +44,33 @@ def postgres_admin_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(postgres_admin_url) -> str:
-    """A throwaway database for this test run, migrated to head, dropped afterwards."""
-    name = f"archive_test_{uuid.uuid4().hex[:10]}"
+def make_database(postgres_admin_url):
+    """Creates throwaway databases migrated to head; all are dropped when the run ends."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"archive_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        url = (
+            make_url(sqlalchemy_url(postgres_admin_url))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+        upgrade(url)
+        return url
+
+    yield make
     with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = (
-        make_url(sqlalchemy_url(postgres_admin_url))
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-    upgrade(url)
-    yield url
-    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database) -> str:
+    """A database shared by the tests that do not care what else is in it."""
+    return make_database()
 
 
 @pytest.fixture(scope="session")

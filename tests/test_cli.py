@@ -86,3 +86,4 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
     assert re.search(r"status/500 +HTTP 500", failed) and re.search(r"status/404 +HTTP 404", failed)
     assert re.search(r"unknown-outlet\.test/story/ +HTTP 502", failed)  # offline: never the real web
     assert "fetched: 1 pages" in result.stdout
+    assert "1 pages held no article" in result.stdout  # the home page is a capture, not an article

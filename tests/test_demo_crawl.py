@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.normalize import canonical_url
@@ -35,9 +36,22 @@ def plain_quotes(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(database_url, tmp_path_factory):
+def demo_database(make_database):
+    return make_database()
+
+
+@pytest.fixture(scope="module")
+def engine(demo_database):
+    engine = create_engine(demo_database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(demo_database, tmp_path_factory):
+    """Two demo crawls into their own database, as `make demo` runs them."""
     data = tmp_path_factory.mktemp("var")
-    env = {"DATABASE_URL": database_url, "ARCHIVE_DATA_DIR": str(data)}
+    env = {"DATABASE_URL": demo_database, "ARCHIVE_DATA_DIR": str(data)}
     first = run_cli("demo", env=env)
     second = run_cli("demo", env=env)
     return first, second, data
