@@ -160,3 +160,16 @@ def test_warc_files_pass_warcio_check(demo):
     warcio = str(Path(sys.executable).parent / "warcio")
     result = subprocess.run([warcio, "check", *map(str, files)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def readme_queries() -> list[str]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Example queries", 1)[1].split("### ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_example_queries_return_rows_on_the_demo_corpus(corpus, engine):
+    queries = readme_queries()
+    assert len(queries) >= 5
+    for sql in queries:
+        assert query(engine, sql), sql
