@@ -50,9 +50,18 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     url = _database()
     from pipeline.crawl import run_crawl
 
-    report = run_crawl(collection, url, proxy=args.proxy, log_level=args.log_level)
+    report = run_crawl(
+        collection, url, proxy=args.proxy, log_level=args.log_level, overrides=args.settings
+    )
     print(report.render())
     return 0 if report.ok else 1
+
+
+def setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -121,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="collection name in collections/ or path to a .toml file (default: %(default)s)",
     )
     crawl.add_argument("--proxy", help="send every request through this HTTP proxy URL")
+    crawl.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        type=setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=60 (repeatable)",
+    )
     crawl.set_defaults(func=cmd_crawl)
 
     demo = sub.add_parser("demo", help="crawl the bundled offline fixture web (no network needed)")

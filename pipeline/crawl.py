@@ -104,6 +104,7 @@ def run_crawl(
     *,
     proxy: str | None = None,
     log_level: str = "INFO",
+    overrides: list[tuple[str, str]] = (),
 ) -> CrawlReport:
     """Crawl the collection's seeds; every fetch goes to WARC, every article to the corpus."""
     if proxy:
@@ -113,6 +114,8 @@ def run_crawl(
         os.environ.pop("no_proxy", None)
         os.environ.pop("NO_PROXY", None)
     settings = crawl_settings(collection, database_url, log_level)
+    for name, value in overrides:
+        settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(SeedSpider)
     # Scrapy (re)installs its log handler when the crawl starts; filter it from then on.

@@ -72,12 +72,14 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
         "http://www.bitwire.test/status/404",
         "http://unknown-outlet.test/story/",
         "http://www.rollingstone.test/",
+        "http://www.bitwire.test/slow?seconds=5",
     ]
     seeds = "".join(f'[[seeds]]\nurl = "{u}"\n' for u in urls)
     path = tmp_path / "mixed.toml"
     path.write_text(f'[collection]\nname = "mixed"\ntitle = "Some fail"\n{seeds}')
     result = run_cli(
         "crawl", "--collection", str(path), "--proxy", fixture_web.proxy_url,
+        "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0",
         env={"DATABASE_URL": database_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")},
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -86,4 +88,5 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
     assert re.search(r"status/500 +HTTP 500", failed) and re.search(r"status/404 +HTTP 404", failed)
     assert re.search(r"unknown-outlet\.test/story/ +HTTP 502", failed)  # offline: never the real web
     assert "fetched: 1 pages" in result.stdout
+    assert re.search(r"slow\?seconds=5 +DownloadTimeoutError", failed)
     assert "1 pages held no article" in result.stdout  # the home page is a capture, not an article
