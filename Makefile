@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# pywb's own virtual environment (see `replay` at the end); defined here because `test` needs it.
+PYWB_VENV  ?= .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help
+.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
@@ -15,6 +18,7 @@ help:
 	@echo "make migrate         upgrade the corpus schema"
 	@echo "make psql            open psql on the corpus"
 	@echo "make serve-fixtures  serve the fixture web on 127.0.0.1:8714 to browse by hand"
+	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +34,7 @@ archive: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m pipeline demo
 
-test: $(STAMP)
+test: $(STAMP) $(PYWB_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 migrate: $(STAMP)
@@ -41,3 +45,25 @@ psql: $(STAMP)
 
 serve-fixtures: $(STAMP)
 	$(PY) -m pipeline serve-fixtures
+
+# Replay: pywb 2.10 pins packages (redis 2.10.6, werkzeug, pyOpenSSL) that clash with the crawler's,
+# so it gets its own virtual environment and runs as a separate process. The pins are the set
+# tested together on Python 3.11; pywb leaves most of them open.
+PORT       ?= 8080
+PYWB_PINS  := pywb==2.10.0 \
+	brotlipy==0.7.0 certauth==1.3.0 certifi==2026.10.19.post1 cffi==2.1.1 \
+	charset-normalizer==3.5.3 cryptography==47.0.0 defusedxml==0.7.1 fakeredis==0.16.0 \
+	filelock==4.3.1 gevent==26.9.0 greenlet==3.5.6 idna==3.20 Jinja2==3.1.6 MarkupSafe==3.0.4 \
+	portalocker==4.4.2 Py3AMF==0.9.1 pycparser==3.12 pyOpenSSL==26.1.0 python-dateutil==4.0.0 \
+	PyYAML==6.0.4 redis==2.10.6 requests==2.34.2 requests-file==3.0.1 six==1.17.0 surt==0.3.1 \
+	tldextract==5.4.0 typing_extensions==4.16.0 tzdata==2026.6 ua-parser==1.0.2 \
+	ua-parser-builtins==202610 urllib3==2.8.0 warcio==1.8.1 webassets==2.0 webencodings==0.6.1 \
+	Werkzeug==3.1.7 wsgiprox==1.5.2 zope.event==6.2 zope.interface==8.7
+
+$(PYWB_STAMP): Makefile
+	@test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PYWB_PINS)
+	@touch $(PYWB_STAMP)
+
+replay: $(STAMP) $(PYWB_STAMP)
+	$(PY) -m pipeline.replay --port $(PORT)

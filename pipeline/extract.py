@@ -22,6 +22,18 @@ log = logging.getLogger(__name__)
 
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
+# Recorded on every version row: a different setting is a different extraction, kept beside it.
+TRAFILATURA_OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "deduplicate": False,
+}
+EXTRACTOR_SETTINGS = {
+    "trafilatura": TRAFILATURA_OPTIONS,
+    "dates": "json-ld > meta/microdata > article time > trafilatura",
+    "language": "html lang > content-language > og:locale > trafilatura",
+    "article_pages": "not the site root; og:type absent or an article type",
+}
 
 # Metadata sources for dates, most explicit first: structured data the outlet maintains beats
 # markup conventions, which beat whatever date trafilatura infers from the page text.
@@ -135,14 +147,7 @@ def extract_article(html: str, url: str) -> Extracted | None:
     """Extract one article from a page's HTML, or None when the page holds no article text."""
     if not html.strip():
         return None
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        deduplicate=False,
-    )
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
         return None
     if not is_article_page(url, document.pagetype):
@@ -168,6 +173,7 @@ def extract_article(html: str, url: str) -> Extracted | None:
         site_name=document.sitename,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
+        extractor_settings=EXTRACTOR_SETTINGS,
     )
 
 

@@ -24,6 +24,7 @@ class Extracted:
     site_name: str | None
     extractor: str
     extractor_version: str
+    extractor_settings: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)

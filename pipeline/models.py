@@ -83,6 +83,9 @@ class Capture(Base):
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     warc_record_id: Mapped[str | None] = mapped_column(Text, unique=True)
     payload_digest: Mapped[str | None] = mapped_column(Text)
+    # 'response', or 'revisit' when the payload was already archived (see refers_to_record_id).
+    warc_type: Mapped[str | None] = mapped_column(Text)
+    refers_to_record_id: Mapped[str | None] = mapped_column(Text)
 
 
 class Article(Base):
@@ -102,7 +105,9 @@ class ArticleVersion(Base):
 
     __tablename__ = "article_versions"
     __table_args__ = (
-        UniqueConstraint("article_id", "capture_id"),
+        UniqueConstraint(
+            "article_id", "capture_id", "extractor", "extractor_version", "extractor_settings"
+        ),
         Index("ix_article_versions_search", "search", postgresql_using="gin"),
         Index("ix_article_versions_content_hash", "content_hash"),
     )
@@ -123,4 +128,8 @@ class ArticleVersion(Base):
     word_count: Mapped[int] = mapped_column(Integer)
     extractor: Mapped[str] = mapped_column(Text)
     extractor_version: Mapped[str] = mapped_column(Text)
+    extractor_settings: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    extracted_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))

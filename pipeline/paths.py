@@ -15,3 +15,21 @@ def data_dir() -> Path:
 
 def warc_dir() -> Path:
     return data_dir() / "warc"
+
+
+def warc_reference(path: Path) -> str:
+    """How the corpus names a WARC file: relative to the WARC folder when inside it, else absolute.
+
+    Relative names keep the corpus valid when the data folder moves; imported files from
+    elsewhere keep their own absolute location (they are never copied or rewritten).
+    """
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(warc_dir().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_warc(reference: str) -> Path:
+    path = Path(reference)
+    return path if path.is_absolute() else warc_dir() / path

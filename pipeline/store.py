@@ -6,6 +6,7 @@ version; an unchanged re-fetch only moves the article's last_seen.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -16,9 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.database import engine_for
+from pipeline.paths import resolve_warc, warc_reference
 from pipeline.models import Article, ArticleVersion, Capture, Outlet
 from pipeline.runs import finish_run, start_run
 from warc.middleware import CaptureRecord, capture_recorded
+from warc.writer import RecordLocation, warc_date
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -28,12 +31,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _settings_key(settings: dict | None) -> str:
+    return json.dumps(settings or {}, sort_keys=True)
+
+
 def capture_row(capture: CaptureRecord, run_id: int | None) -> dict:
     location = capture.location
     row = {k: v for k, v in asdict(capture).items() if k != "location"}
     row.update(
         run_id=run_id,
-        warc_file=location.filename if location else None,
+        warc_file=warc_reference(location.path) if location else None,
         warc_offset=location.offset if location else None,
         warc_length=location.length if location else None,
         warc_record_id=location.record_id if location else None,
@@ -47,7 +54,9 @@ class CorpusWriter:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.counts: dict[str, int] = {"new": 0, "updated": 0, "unchanged": 0, "captures": 0}
+        self.counts: dict[str, int] = dict.fromkeys(
+            ("new", "updated", "unchanged", "reextracted", "captures"), 0
+        )
 
     def write(self, captures: list[dict], items: list[PageItem]) -> None:
         with self.engine.begin() as conn:
@@ -111,34 +120,65 @@ class CorpusWriter:
                 select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(seen))
             ).all()
         )
-        latest = dict(
-            conn.execute(
-                select(ArticleVersion.article_id, ArticleVersion.content_hash)
+        # Versions are compared within one extraction (extractor, version, settings), so that
+        # re-extracting the archive with a new extractor adds its rows beside the old ones.
+        latest = {
+            (row.article_id, row.extractor, row.extractor_version, _settings_key(row.settings)): (
+                row.content_hash
+            )
+            for row in conn.execute(
+                select(
+                    ArticleVersion.article_id,
+                    ArticleVersion.extractor,
+                    ArticleVersion.extractor_version,
+                    ArticleVersion.extractor_settings.label("settings"),
+                    ArticleVersion.content_hash,
+                )
                 .where(ArticleVersion.article_id.in_(article_ids.values()))
-                .distinct(ArticleVersion.article_id)
+                .distinct(
+                    ArticleVersion.article_id,
+                    ArticleVersion.extractor,
+                    ArticleVersion.extractor_version,
+                    ArticleVersion.extractor_settings,
+                )
                 .order_by(
                     ArticleVersion.article_id,
+                    ArticleVersion.extractor,
+                    ArticleVersion.extractor_version,
+                    ArticleVersion.extractor_settings,
                     ArticleVersion.captured_at.desc(),
                     ArticleVersion.id.desc(),
                 )
-            ).all()
-        )
+            )
+        }
+        known_articles = {key[0] for key in latest}
 
         versions = []
         for item in items:
             article_id = article_ids[item.canonical_url]
-            previous = latest.get(article_id)
+            extracted = item.extracted
+            key = (
+                article_id,
+                extracted.extractor,
+                extracted.extractor_version,
+                _settings_key(extracted.extractor_settings),
+            )
+            previous = latest.get(key)
             if previous == item.content_hash:
                 self.counts["unchanged"] += 1
                 continue
-            self.counts["new" if previous is None else "updated"] += 1
-            latest[article_id] = item.content_hash
+            if previous is None and article_id not in known_articles:
+                self.counts["new"] += 1
+            elif previous is None:
+                self.counts["reextracted"] += 1
+            else:
+                self.counts["updated"] += 1
+            latest[key] = item.content_hash
+            known_articles.add(article_id)
             versions.append(self._version_row(item, article_id, capture_ids[item.warc.record_id]))
         if versions:
             conn.execute(
-                insert(ArticleVersion).on_conflict_do_nothing(
-                    index_elements=["article_id", "capture_id"]
-                ),
+                insert(ArticleVersion).on_conflict_do_nothing(),
                 versions,
             )
 
@@ -162,6 +202,7 @@ class CorpusWriter:
             "word_count": item.word_count,
             "extractor": extracted.extractor,
             "extractor_version": extracted.extractor_version,
+            "extractor_settings": extracted.extractor_settings,
         }
 
 
@@ -190,8 +231,40 @@ class PostgresPipeline:
             crawler=crawler,
         )
         crawler.signals.connect(pipeline.on_capture, signal=capture_recorded)
+        # The WARC middleware asks the corpus whether a payload is already archived (revisits).
+        crawler.previous_capture = pipeline.previous_capture
         crawler.signals.connect(pipeline.on_engine_stopped, signal=signals.engine_stopped)
         return pipeline
+
+    def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    Capture.warc_file,
+                    Capture.warc_offset,
+                    Capture.warc_length,
+                    Capture.warc_record_id,
+                    Capture.payload_digest,
+                    Capture.fetched_at,
+                )
+                .where(
+                    Capture.url == url,
+                    Capture.payload_digest == digest,
+                    Capture.warc_type == "response",
+                )
+                .order_by(Capture.fetched_at)
+                .limit(1)
+            ).first()
+        if row is None or not resolve_warc(row.warc_file).exists():
+            return None
+        return RecordLocation(
+            path=str(resolve_warc(row.warc_file)),
+            offset=row.warc_offset,
+            length=row.warc_length,
+            record_id=row.warc_record_id,
+            payload_digest=row.payload_digest,
+            date=warc_date(row.fetched_at),
+        )
 
     def open_spider(self) -> None:
         spider_name = self.crawler.spider.name if self.crawler and self.crawler.spider else "?"

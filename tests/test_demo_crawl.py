@@ -128,8 +128,9 @@ def _sha1_b32(data: bytes) -> str:
 
 
 def test_corpus_rows_point_at_their_archived_bytes(corpus, demo):
-    warc_dir = demo[2] / "warc" / "demo"
+    warc_dir = demo[2] / "warc"
     for row in corpus:
+        assert row["warc_file"].startswith("demo/demo-")
         with (warc_dir / row["warc_file"]).open("rb") as fh:
             fh.seek(row["warc_offset"])
             member = fh.read(row["warc_length"])
@@ -141,7 +142,7 @@ def test_corpus_rows_point_at_their_archived_bytes(corpus, demo):
 
 
 def test_compressed_responses_are_archived_compressed(corpus, demo):
-    warc_dir = demo[2] / "warc" / "demo"
+    warc_dir = demo[2] / "warc"
     encodings = set()
     for row in corpus:
         with (warc_dir / row["warc_file"]).open("rb") as fh:
@@ -173,3 +174,58 @@ def test_readme_example_queries_return_rows_on_the_demo_corpus(corpus, engine):
     assert len(queries) >= 5
     for sql in queries:
         assert query(engine, sql), sql
+
+
+def _records(path: Path) -> list[tuple[object, bytes]]:
+    with path.open("rb") as fh:
+        return [(r, r.content_stream().read()) for r in ArchiveIterator(fh)]
+
+
+def test_recrawl_of_unchanged_pages_writes_revisit_records(demo, engine):
+    rows = query(
+        engine,
+        "SELECT c.url, c.warc_type, c.refers_to_record_id, c.warc_file, c.run_id,"
+        " o.warc_record_id AS original_id, o.fetched_at AS original_date"
+        " FROM captures c LEFT JOIN captures o ON o.warc_record_id = c.refers_to_record_id"
+        " WHERE c.status = 200 ORDER BY c.run_id, c.url",
+    )
+    first = [r for r in rows if r["run_id"] == min(r["run_id"] for r in rows)]
+    second = [r for r in rows if r not in first]
+    assert {r["warc_type"] for r in first} == {"response"}
+    assert second and {r["warc_type"] for r in second} == {"revisit"}
+    assert all(r["original_id"] == r["refers_to_record_id"] for r in second)
+
+    revisit_file = demo[2] / "warc" / second[0]["warc_file"]
+    revisits = [r for r, _ in _records(revisit_file) if r.rec_type == "revisit"]
+    assert len(revisits) == len(second)
+    for record in revisits:
+        headers = record.rec_headers
+        assert headers["WARC-Profile"].endswith("/warc/1.1/revisit/identical-payload-digest")
+        assert headers["WARC-Refers-To-Target-URI"] == headers["WARC-Target-URI"]
+        assert headers["WARC-Refers-To-Date"] and headers["WARC-Refers-To"]
+        assert headers["WARC-Payload-Digest"].startswith("sha1:")
+
+
+def test_every_response_has_a_metadata_record_with_its_discovery_path(demo):
+    for path in sorted((demo[2] / "warc" / "demo").glob("*.warc.gz")):
+        records = _records(path)
+        assert records[0][0].rec_type == "warcinfo"
+        info = records[0][1].decode()
+        for field in ("software:", "format: WARC File Format 1.1", "isPartOf: demo", "operator:",
+                      "robots: obey", "hostname:"):
+            assert field in info, field
+        metadata = {
+            r.rec_headers["WARC-Concurrent-To"]: body.decode()
+            for r, body in records if r.rec_type == "metadata"
+        }
+        for record, _ in records:
+            if record.rec_type not in ("response", "revisit"):
+                continue
+            fields = metadata[record.rec_headers["WARC-Record-ID"]]
+            assert "spider: seeds" in fields
+            uri = record.rec_headers["WARC-Target-URI"]
+            if "/20" in uri and record.http_headers.get_statuscode() == "200":
+                assert "via: demo.toml" in fields and "discovered-via: seeds" in fields
+                assert "\noutlink: http://" in fields  # the article's links, gzip or not
+            if record.http_headers.get_statuscode() == "301":
+                assert "R Location" in fields

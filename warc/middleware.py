@@ -11,13 +11,15 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from http import HTTPStatus
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from warc.writer import HttpExchange, RecordLocation, WarcFileWriter
+from warc.outlinks import decoded_body, outlinks
+from warc.writer import HttpExchange, RecordLocation, WarcFileWriter, payload_digest
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -48,6 +50,8 @@ class CaptureRecord:
     redirect_to: str | None = None
     ip_address: str | None = None
     location: RecordLocation | None = None
+    warc_type: str | None = None  # 'response', or 'revisit' for an already-archived payload
+    refers_to_record_id: str | None = None
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -86,10 +90,24 @@ def exchange_from(request: Request, response: Response, started: dt.datetime) ->
     )
 
 
+# Looks up an earlier capture of (url, payload digest): its record location, or None.
+PreviousCapture = Callable[[str, str], RecordLocation | None]
+
+
 class WarcCaptureMiddleware:
-    def __init__(self, writer: WarcFileWriter, crawler: Crawler | None = None) -> None:
+    def __init__(
+        self,
+        writer: WarcFileWriter,
+        crawler: Crawler | None = None,
+        *,
+        max_body: int = 32 * 1024 * 1024,
+        previous_capture: PreviousCapture | None = None,
+    ) -> None:
         self.writer = writer
         self.crawler = crawler
+        self.max_body = max_body
+        self._previous_capture = previous_capture
+        self._archived_this_run: dict[tuple[str, str], RecordLocation] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -106,7 +124,7 @@ class WarcCaptureMiddleware:
             gzip_level=settings.getint("ARCHIVE_WARC_GZIP_LEVEL"),
             warcinfo=settings.getdict("ARCHIVE_WARC_INFO"),
         )
-        middleware = cls(writer, crawler)
+        middleware = cls(writer, crawler, max_body=settings.getint("DOWNLOAD_MAXSIZE"))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -126,12 +144,35 @@ class WarcCaptureMiddleware:
     def process_request(self, request: Request) -> None:
         request.meta[FETCH_STARTED] = dt.datetime.now(dt.UTC)
 
+    def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
+        """The same payload already archived for this URL, in this run or (via the corpus) before."""
+        found = self._archived_this_run.get((url, digest))
+        if found is None:
+            lookup = self._previous_capture or getattr(self.crawler, "previous_capture", None)
+            found = lookup(url, digest) if lookup else None
+        return found
+
     def process_response(self, request: Request, response: Response) -> Response:
         started = request.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC)
         exchange = exchange_from(request, response, started)
-        location = self.writer.write_exchange(exchange)
-        request.meta[LOCATION] = location
-        self._inc("warc/records_written", 2)
+        digest = payload_digest(exchange.body)
+        original = (
+            self.previous_capture(response.url, digest)
+            if response.status == 200 and exchange.body
+            else None
+        )
+        if original is not None:
+            location = self.writer.write_revisit(exchange, original, response.url)
+            request.meta[LOCATION] = original  # the article's bytes live in the original record
+            self._inc("warc/revisits")
+        else:
+            location = self.writer.write_exchange(exchange)
+            request.meta[LOCATION] = location
+            self._archived_this_run[(response.url, digest)] = location
+        self.writer.write_metadata(
+            response.url, location.date, location.record_id, self._metadata(request, response)
+        )
+        self._inc("warc/records_written", 3)
         self._inc("warc/bytes_written", location.length)
         location_header = response.headers.get("Location")
         content_type = response.headers.get("Content-Type")
@@ -146,9 +187,35 @@ class WarcCaptureMiddleware:
                 redirect_to=location_header.decode("latin-1") if location_header else None,
                 ip_address=exchange.ip_address,
                 location=location,
+                warc_type="revisit" if original else "response",
+                refers_to_record_id=original.record_id if original else None,
             )
         )
         return response
+
+    def _metadata(self, request: Request, response: Response) -> list[tuple[str, str]]:
+        """How the page was found and where it points: Heritrix-style warc-fields."""
+        spider = getattr(self.crawler, "spider", None)
+        fields = [("software", "incident-archive"), ("spider", getattr(spider, "name", "?"))]
+        if request.meta.get("discovered_via"):
+            fields.append(("discovered-via", request.meta["discovered_via"]))
+        if request.meta.get("discovered_from"):
+            fields.append(("via", request.meta["discovered_from"]))
+        redirected_from = request.meta.get("redirect_urls")
+        if redirected_from:
+            fields.append(("redirected-from", redirected_from[-1]))
+        location = response.headers.get("Location")
+        if location:
+            fields.append(("outlink", response.urljoin(location.decode("latin-1")) + " R Location"))
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if response.status == 200 and "html" in content_type:
+            encoding = response.headers.get("Content-Encoding")
+            body = decoded_body(
+                encoding.decode("latin-1") if encoding else None, response.body, self.max_body
+            )
+            for url in outlinks(body, response.url) if body else []:
+                fields.append(("outlink", f"{url} L a/@href"))
+        return fields
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest) or FETCH_STARTED not in request.meta:

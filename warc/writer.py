@@ -6,8 +6,10 @@ written as `<name>.warc.gz.open` and renamed when closed; a file rolls over past
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
+import hashlib
 import io
 import logging
 import os
@@ -47,7 +49,7 @@ class HttpExchange:
 class RecordLocation:
     """Where a response record sits: enough to read it back and to check it."""
 
-    filename: str
+    path: str  # the file's final (closed) path
     offset: int
     length: int
     record_id: str
@@ -66,6 +68,11 @@ def warc_date(moment: dt.datetime) -> str:
     """WARC 1.1 date: UTC with microseconds."""
     utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return datetime_to_iso_date(utc, use_micros=True)
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest of a body: SHA-1 in base32, as warcio and Heritrix write it."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def safe_host(name: str) -> str:
@@ -138,6 +145,7 @@ class WarcFileWriter:
         assert current is not None
         offset = current.size
         current.handle.write(member)
+        current.handle.flush()  # a killed process loses no completed record
         current.size += len(member)
         self.records_written += 1
         return offset, len(member)
@@ -145,26 +153,68 @@ class WarcFileWriter:
     def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
         """Write the response record, then its request record linked by WARC-Concurrent-To."""
         current = self._file_for_next_record()
-        date = warc_date(exchange.fetched_at)
-        warc_headers = {"WARC-Date": date}
-        if exchange.ip_address:
-            warc_headers["WARC-IP-Address"] = exchange.ip_address
-        response_http = StatusAndHeaders(
-            f"{exchange.status} {exchange.reason}".strip(),
-            list(exchange.response_headers),
-            protocol=exchange.protocol,
-        )
+        warc_headers = self._exchange_warc_headers(exchange)
         response = self._builder.create_warc_record(
             exchange.url,
             "response",
             payload=io.BytesIO(exchange.body),
             length=len(exchange.body),
-            http_headers=response_http,
+            http_headers=self._response_headers(exchange),
             warc_headers_dict=dict(warc_headers),
         )
-        offset, length = self._append(response)
-        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        return self._finish_exchange(current, exchange, response, warc_headers)
 
+    def write_revisit(
+        self, exchange: HttpExchange, original: RecordLocation, original_uri: str
+    ) -> RecordLocation:
+        """A re-fetch whose payload is already archived: headers only, pointing at the original."""
+        current = self._file_for_next_record()
+        warc_headers = self._exchange_warc_headers(exchange)
+        warc_headers["WARC-Refers-To"] = original.record_id
+        revisit = self._builder.create_revisit_record(
+            exchange.url,
+            digest=original.payload_digest,
+            refers_to_uri=original_uri,
+            refers_to_date=original.date,
+            http_headers=self._response_headers(exchange),
+            warc_headers_dict=warc_headers,
+        )
+        return self._finish_exchange(current, exchange, revisit, warc_headers)
+
+    def write_metadata(
+        self, url: str, date: str, concurrent_to: str, fields: list[tuple[str, str]]
+    ) -> None:
+        """A metadata record (application/warc-fields) describing the response `concurrent_to`."""
+        self._file_for_next_record()
+        body = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
+        record = self._builder.create_warc_record(
+            url,
+            "metadata",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": concurrent_to},
+        )
+        self._append(record)
+
+    @staticmethod
+    def _exchange_warc_headers(exchange: HttpExchange) -> dict[str, str]:
+        headers = {"WARC-Date": warc_date(exchange.fetched_at)}
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        return headers
+
+    @staticmethod
+    def _response_headers(exchange: HttpExchange) -> StatusAndHeaders:
+        return StatusAndHeaders(
+            f"{exchange.status} {exchange.reason}".strip(),
+            list(exchange.response_headers),
+            protocol=exchange.protocol,
+        )
+
+    def _finish_exchange(self, current: _OpenFile, exchange, record, warc_headers) -> RecordLocation:
+        offset, length = self._append(record)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
         request_http = StatusAndHeaders(
             f"{exchange.method} {exchange.request_target} {exchange.protocol}",
             list(exchange.request_headers),
@@ -176,14 +226,16 @@ class WarcFileWriter:
             payload=io.BytesIO(exchange.request_body),
             length=len(exchange.request_body),
             http_headers=request_http,
-            warc_headers_dict={**warc_headers, "WARC-Concurrent-To": response_id},
+            warc_headers_dict={
+                k: v for k, v in warc_headers.items() if k != "WARC-Refers-To"
+            } | {"WARC-Concurrent-To": record_id},
         )
         self._append(request)
         return RecordLocation(
-            filename=current.path.name,
+            path=str(current.path),
             offset=offset,
             length=length,
-            record_id=response_id,
-            payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
-            date=date,
+            record_id=record_id,
+            payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+            date=warc_headers["WARC-Date"],
         )
