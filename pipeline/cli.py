@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from pipeline.collection import DEFAULT_COLLECTION, CollectionError, load_collection
+from pipeline.paths import warc_dir
 from pipeline.database import (
     DatabaseUnavailable,
     check_connection,
@@ -93,6 +94,54 @@ def cmd_serve_fixtures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pipeline.database import engine_for
+    from pipeline.verify import verify_corpus
+
+    report = verify_corpus(engine_for(_database()))
+    print(report.render())
+    return 1 if report.problems else 0
+
+
+def _recover_all() -> None:
+    from warc.recover import recover_open_files
+
+    if warc_dir().exists():
+        for folder in sorted(p for p in warc_dir().iterdir() if p.is_dir()):
+            for recovery in recover_open_files(folder):
+                print(recovery)
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from pipeline.database import engine_for
+    from pipeline.reprocess import Reprocessor
+
+    url = _database()
+    _recover_all()
+    paths = [Path(p) for p in args.warcs] or [warc_dir()]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CommandError(f"no such WARC file or folder: {', '.join(missing)}")
+    collection = args.collection or (paths[0].name if len(paths) == 1 and paths[0].is_dir() else "reprocess")
+    report = Reprocessor(engine_for(url), collection, "reprocess", favor=args.favor).run(paths)
+    print(report.render())
+    return 1 if report.problems and not report.records else 0
+
+
+def cmd_import_warc(args: argparse.Namespace) -> int:
+    from pipeline.database import engine_for
+    from pipeline.reprocess import Reprocessor
+
+    url = _database()
+    paths = [Path(p).resolve() for p in args.warcs]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CommandError(f"no such WARC file or folder: {', '.join(missing)}")
+    report = Reprocessor(engine_for(url), args.collection, "import", favor=args.favor).run(paths)
+    print(report.render())
+    return 1 if report.problems and not report.records else 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _database(migrate=True)
     print("schema is at the latest migration")
@@ -152,6 +201,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="upgrade the corpus schema to the latest migration")
     migrate.set_defaults(func=cmd_migrate)
+
+    verify = sub.add_parser(
+        "verify", help="re-read every WARC record the corpus points to and check its digests"
+    )
+    verify.set_defaults(func=cmd_verify)
+
+    reprocess = sub.add_parser(
+        "reprocess", help="rebuild the corpus from WARC files, without network"
+    )
+    reprocess.add_argument(
+        "warcs", nargs="*", metavar="WARC", help="files or folders (default: all of var/warc/)"
+    )
+    reprocess.add_argument("--collection", help="collection name for the run (default: folder name)")
+    reprocess.set_defaults(func=cmd_reprocess)
+
+    import_warc = sub.add_parser(
+        "import-warc", help="take WARC files written by other tools into the corpus"
+    )
+    import_warc.add_argument("warcs", nargs="+", metavar="PATH", help="WARC files or folders")
+    import_warc.add_argument("--collection", default="imported", help="default: %(default)s")
+    import_warc.set_defaults(func=cmd_import_warc)
+
+    for command in (reprocess, import_warc):
+        command.add_argument(
+            "--favor",
+            choices=("balanced", "precision", "recall"),
+            default="balanced",
+            help="extraction trade-off; a new choice is kept beside earlier extractions",
+        )
 
     psql = sub.add_parser("psql", help="open psql on the corpus (extra arguments go to psql)")
     psql.set_defaults(func=cmd_psql)

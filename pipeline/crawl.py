@@ -19,6 +19,7 @@ from pipeline.collection import Collection
 from pipeline.normalize import outlet_domain
 from pipeline.paths import warc_dir
 from spiders.seeds import SeedSpider
+from warc.recover import recover_open_files
 
 VERSION = "0.1.0"
 
@@ -114,6 +115,8 @@ def run_crawl(
         os.environ.pop("no_proxy", None)
         os.environ.pop("NO_PROXY", None)
     settings = crawl_settings(collection, database_url, log_level)
+    for recovery in recover_open_files(Path(settings.get("ARCHIVE_WARC_DIR"))):
+        print(recovery)  # a previous run was killed: keep its whole records
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)

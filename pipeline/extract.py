@@ -28,12 +28,16 @@ TRAFILATURA_OPTIONS = {
     "include_tables": True,
     "deduplicate": False,
 }
-EXTRACTOR_SETTINGS = {
-    "trafilatura": TRAFILATURA_OPTIONS,
-    "dates": "json-ld > meta/microdata > article time > trafilatura",
-    "language": "html lang > content-language > og:locale > trafilatura",
-    "article_pages": "not the site root; og:type absent or an article type",
-}
+FAVOR = ("balanced", "precision", "recall")
+
+
+def extractor_settings(favor: str = "balanced") -> dict:
+    return {
+        "trafilatura": TRAFILATURA_OPTIONS | {"favor": favor},
+        "dates": "json-ld > meta/microdata > article time > trafilatura",
+        "language": "html lang > content-language > og:locale > trafilatura",
+        "article_pages": "not the site root; og:type absent or an article type",
+    }
 
 # Metadata sources for dates, most explicit first: structured data the outlet maintains beats
 # markup conventions, which beat whatever date trafilatura infers from the page text.
@@ -143,11 +147,23 @@ def clean_authors(raw: str | None) -> list[str]:
     return names
 
 
-def extract_article(html: str, url: str) -> Extracted | None:
-    """Extract one article from a page's HTML, or None when the page holds no article text."""
+def extract_article(html: str, url: str, favor: str = "balanced") -> Extracted | None:
+    """Extract one article from a page's HTML, or None when the page holds no article text.
+
+    `favor` trades recall for precision ("precision", "recall"); "balanced" is trafilatura's default.
+    """
+    if favor not in FAVOR:
+        raise ValueError(f"favor must be one of {', '.join(FAVOR)}, not {favor!r}")
     if not html.strip():
         return None
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        favor_precision=favor == "precision",
+        favor_recall=favor == "recall",
+        **TRAFILATURA_OPTIONS,
+    )
     if document is None or not (document.text or "").strip():
         return None
     if not is_article_page(url, document.pagetype):
@@ -173,23 +189,24 @@ def extract_article(html: str, url: str) -> Extracted | None:
         site_name=document.sitename,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
-        extractor_settings=EXTRACTOR_SETTINGS,
+        extractor_settings=extractor_settings(favor),
     )
 
 
 class ExtractPipeline:
     """Stage 1: run the extractor on each archived page; pages with no article stay captures only."""
 
-    def __init__(self, stats=None) -> None:
+    def __init__(self, stats=None, favor: str = "balanced") -> None:
         self.stats = stats
+        self.favor = favor
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, favor=crawler.settings.get("ARCHIVE_EXTRACT_FAVOR", "balanced"))
 
     def process_item(self, item: PageItem) -> PageItem:
         html = item.body.decode(item.encoding or "utf-8", errors="replace")
-        extracted = extract_article(html, item.url)
+        extracted = extract_article(html, item.url, favor=self.favor)
         if extracted is None:
             if self.stats:
                 self.stats.inc_value("extract/no_article")

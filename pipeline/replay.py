@@ -67,7 +67,9 @@ def prepare(root: Path | None = None, config_dir: Path | None = None) -> tuple[P
     collections = collection_dirs(root)
     if not collections:
         where = root or warc_dir()
-        raise ReplayError(f"no WARC collections in {where}: run `make demo` or `make archive` first")
+        raise ReplayError(
+            f"no WARC collections in {where}: run `make demo` or `make archive` first"
+        )
     counts = {}
     for name, folder in collections.items():
         with update_index(folder).open(encoding="utf-8") as index:

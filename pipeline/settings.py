@@ -40,6 +40,7 @@ ITEM_PIPELINES = {
 
 ARCHIVE_COLLECTION = "sony-hack-2014"
 ARCHIVE_DB_BATCH_SIZE = 50
+ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's trade-off)
 # Outlet display names by registered domain, where og:site_name is missing or unhelpful.
 ARCHIVE_OUTLET_NAMES: dict[str, str] = {}
 ARCHIVE_WARC_DIR = str(warc_dir())

@@ -33,7 +33,7 @@ def update_index(collection_dir: Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             if inputs:
-                # sort=True: byte order of the SURT key and timestamp, as pywb's binary search needs.
+                # sort=True: SURT key then timestamp, in the byte order pywb's binary search needs
                 CDXJIndexer(out, inputs, sort=True).process_all()
             out.flush()
             os.fsync(out.fileno())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import fcntl
 import gzip
 import hashlib
 import io
@@ -108,6 +109,7 @@ class WarcFileWriter:
             if not final.exists() and not temporary.exists():
                 break
         handle = open(temporary, "xb")  # noqa: SIM115 - held open until close()
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # tells recovery this file is live
         current = _OpenFile(path=final, handle=handle)
         self._current = current
         info = {"software": "incident-archive (warcio)", "format": "WARC File Format 1.1"}
