@@ -116,6 +116,28 @@ def page_dates(tree) -> tuple[dt.datetime | None, dt.datetime | None]:
     return published, updated
 
 
+def page_site_name(tree) -> str | None:
+    """The outlet's own name for itself: og:site_name, publisher in JSON-LD or microdata, or the
+    `Headline | Outlet` suffix of the title."""
+    candidates = tree.xpath('//meta[@property="og:site_name"]/@content')
+    for obj in _json_ld_objects(tree):
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            candidates.append(publisher["name"])
+    for node in tree.xpath('//*[@itemprop="publisher"]//*[@itemprop="name"]'):
+        candidates.append(node.get("content") or node.text_content())
+    title = tree.xpath("string(//title)")
+    for separator in (" | ", " - ", " — ", " – "):
+        if separator in title:
+            candidates.append(title.rsplit(separator, 1)[1])
+            break
+    for name in candidates:
+        name = " ".join(name.split())
+        if name and len(name.split()) <= 6:
+            return name
+    return None
+
+
 def page_language(tree) -> str | None:
     candidates = tree.xpath("/html/@lang") + tree.xpath(
         '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'
@@ -186,7 +208,7 @@ def extract_article(html: str, url: str, favor: str = "balanced") -> Extracted |
         language=(page_language(tree) if tree is not None else None) or document.language,
         text=document.text,
         canonical_url=document.url,
-        site_name=document.sitename,
+        site_name=(page_site_name(tree) if tree is not None else None) or document.sitename,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
         extractor_settings=extractor_settings(favor),

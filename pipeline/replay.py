@@ -20,6 +20,9 @@ from warc.index import INDEX_NAME, update_index
 PYWB_VENV = PROJECT_ROOT / ".venv-pywb"
 DEFAULT_PORT = 8080
 DEFAULT_BIND = "127.0.0.1"
+# pywb's front end fetches from its own WARC server over http://localhost:PORT; a proxy from the
+# environment would swallow those requests (HTTP 500 on every replay). It needs no network.
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 class ReplayError(Exception):
@@ -92,6 +95,12 @@ def wayback_command(config_dir: Path, port: int, bind: str = DEFAULT_BIND) -> li
     ]  # fmt: skip
 
 
+def wayback_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment pywb runs in: this one without proxy settings."""
+    environ = os.environ if environ is None else environ
+    return {k: v for k, v in environ.items() if k.lower() not in PROXY_VARIABLES}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.replay",
@@ -112,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {count} captures indexed; search them at {base}/{name}/")
     print(f"pywb serving {len(counts)} collection(s) on {base}/ (config {config_dir}/config.yaml)")
     sys.stdout.flush()
-    os.execv(command[0], command)  # pywb takes over this process: Ctrl-C and signals go to it
+    # pywb takes over this process, so Ctrl-C and signals go straight to it
+    os.execve(command[0], command, wayback_environment())
     return 0  # pragma: no cover
 
 

@@ -8,6 +8,7 @@ dedupe → store stages as a live crawl, so the same bytes give the same rows.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import logging
 import zlib
 from collections.abc import Iterable, Iterator
@@ -85,23 +86,69 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResponse]:
-    """Every response/revisit record of one file; unreadable parts are reported, not raised."""
-    reference = warc_reference(path)
-    offset = 0
+def looks_like_warc(path: Path) -> bool:
+    """True when the file (gzipped or plain) starts with a WARC record header."""
     try:
         with path.open("rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                offset = records.offset  # where this record starts, for error reports
-                if record.rec_type not in ("response", "revisit") or record.http_headers is None:
-                    continue
-                yield _archived(record, records, path, reference)
-    except FileNotFoundError:
+            head = fh.read(2)
+            fh.seek(0)
+            if head == b"\x1f\x8b":
+                with gzip.GzipFile(fileobj=fh) as inner:
+                    return inner.read(5) == b"WARC/"
+            return fh.read(5) == b"WARC/"
+    except READ_ERRORS:
+        return False
+
+
+def record_damage(record) -> str | None:
+    """Why a fully read record cannot be trusted, or None. A digest that was never settled
+    means the record ended before its Content-Length: torn by truncation."""
+    checker = record.digest_checker
+    if checker.passed is False:
+        return "; ".join(checker.problems) or "digest mismatch"
+    has_digest = record.rec_headers.get_header("WARC-Block-Digest") or record.rec_headers.get_header(
+        "WARC-Payload-Digest"
+    )
+    if checker.passed is None and has_digest and record.rec_type != "revisit":
+        return "record is incomplete (the file was truncated inside it)"
+    return None
+
+
+def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResponse]:
+    """Every whole, intact response/revisit record of one file, in file order.
+
+    Damage is reported by file and offset, never raised: a record whose digest does not match
+    (torn by truncation, or corrupt) is skipped, and reading stops where the file stops being WARC.
+    """
+    reference = warc_reference(path)
+    if not path.exists():
         problems.append(Problem(reference, 0, "file not found"))
+        return
+    if not looks_like_warc(path):
+        problems.append(Problem(reference, 0, "not a WARC file (no WARC/ record header at the start)"))
+        return
+    size, end, start = path.stat().st_size, 0, 0
+    try:
+        with path.open("rb") as fh:
+            records = ArchiveIterator(fh, check_digests=True)
+            for record in records:
+                start = records.offset
+                wanted = record.rec_type in ("response", "revisit") and record.http_headers
+                archived = _archived(record, records, path, reference) if wanted else None
+                end = records.get_record_offset() + records.get_record_length()
+                damage = record_damage(record)
+                if damage:
+                    problems.append(Problem(reference, start, f"record skipped: {damage}"))
+                elif archived is not None:
+                    yield archived
     except READ_ERRORS as exc:
         problems.append(
-            Problem(reference, offset, f"unreadable from here on ({type(exc).__name__}: {exc})")
+            Problem(reference, start, f"unreadable from here on ({type(exc).__name__}: {exc})")
+        )
+        return
+    if end < size:
+        problems.append(
+            Problem(reference, end, f"{size - end} bytes after the last whole record are not WARC")
         )
 
 
@@ -158,6 +205,17 @@ def page_item(archived: ArchivedResponse, via: str) -> PageItem | None:
     )
 
 
+def known_outlet_names(collection: str) -> dict[str, str]:
+    """Outlet names from the collection file of that name, when there is one."""
+    from pipeline.collection import CollectionError, load_collection
+    from pipeline.crawl import outlet_names
+
+    try:
+        return outlet_names(load_collection(collection))
+    except CollectionError:
+        return {}
+
+
 class Reprocessor:
     """Runs archived pages through the pipeline stages and the store, in batches."""
 
@@ -166,7 +224,11 @@ class Reprocessor:
         self.collection = collection
         self.via = via
         self.writer = CorpusWriter(engine)
-        self.stages = [ExtractPipeline(favor=favor), NormalizePipeline(), ExactDedupePipeline()]
+        self.stages = [
+            ExtractPipeline(favor=favor),
+            NormalizePipeline(outlet_names=known_outlet_names(collection)),
+            ExactDedupePipeline(),
+        ]
         self.not_articles = 0
         self.duplicates = 0
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -89,6 +90,28 @@ def site():
 def fixture_web(site):
     with FixtureWeb(site=site).start() as web:
         yield web
+
+
+@dataclass
+class DemoArchive:
+    first: subprocess.CompletedProcess
+    second: subprocess.CompletedProcess
+    data: Path
+    database_url: str
+    engine: object
+
+
+@pytest.fixture(scope="session")
+def demo_archive(make_database, tmp_path_factory):
+    """Two `python -m pipeline demo` runs into their own database and data folder (read-only)."""
+    url = make_database()
+    data = tmp_path_factory.mktemp("demo-var")
+    env = {"DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
+    first = run_cli("demo", env=env)
+    second = run_cli("demo", env=env)
+    engine = create_engine(url)
+    yield DemoArchive(first, second, data, url, engine)
+    engine.dispose()
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.normalize import canonical_url
@@ -36,25 +35,13 @@ def plain_quotes(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_database(make_database):
-    return make_database()
+def demo(demo_archive):
+    return demo_archive.first, demo_archive.second, demo_archive.data
 
 
 @pytest.fixture(scope="module")
-def engine(demo_database):
-    engine = create_engine(demo_database)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_database, tmp_path_factory):
-    """Two demo crawls into their own database, as `make demo` runs them."""
-    data = tmp_path_factory.mktemp("var")
-    env = {"DATABASE_URL": demo_database, "ARCHIVE_DATA_DIR": str(data)}
-    first = run_cli("demo", env=env)
-    second = run_cli("demo", env=env)
-    return first, second, data
+def engine(demo_archive):
+    return demo_archive.engine
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,8 @@ def pywb(demo):
         port = probe.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     log = data / "pywb.log"
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data)}
+    # A dead proxy in the environment, as on a researcher's laptop: pywb must not use it.
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data), "http_proxy": "http://127.0.0.1:9"}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pipeline.replay", "--port", str(port)],
