@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
+
+from pipeline.normalize import canonical_url
 
 from tests.conftest import query, run_cli
 
@@ -166,3 +169,74 @@ def test_import_of_missing_file_is_one_line(fresh):
     assert result.returncode == 2
     assert result.stderr.strip() == "error: no such WARC file or folder: /nonexistent/crawl.warc.gz"
 
+
+
+def archived_urls(paths) -> set[str]:
+    """Target URIs of the whole response records in these files (a torn tail is ignored)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    urls = set()
+    for path in paths:
+        with path.open("rb") as fh:
+            try:
+                for record in ArchiveIterator(fh, check_digests=True):
+                    if record.rec_type == "response":
+                        record.content_stream().read()
+                        if record.digest_checker.passed:  # whole, not a torn tail
+                            urls.add(record.rec_headers["WARC-Target-URI"])
+            except Exception:  # noqa: BLE001 - a torn last record while the crawler writes
+                pass
+    return urls
+
+
+def test_crawl_killed_mid_way_loses_no_closed_record(fresh, fixture_web, site, tmp_path):
+    import os
+    import signal
+    import sys
+    import time
+
+    from pipeline.reprocess import warc_files
+    from tests.conftest import ROOT
+
+    engine, env = fresh
+    articles = [page.url for page in site.articles("on")]
+    slow = [f"http://www.globalwire.test/slow?seconds=30&n={n}" for n in range(4)]
+    seeds = "".join(f'[[seeds]]\nurl = "{u}"\n' for u in articles + slow)
+    collection = tmp_path / "killed.toml"
+    collection.write_text(f'[collection]\nname = "killed"\ntitle = "Killed mid-way"\n{seeds}')
+    folder = tmp_path / "var" / "warc" / "killed"
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "crawl", "--collection", str(collection),
+         "--proxy", fixture_web.proxy_url, "-s", "ARCHIVE_WARC_MAX_BYTES=60000",
+         "-s", "DOWNLOAD_TIMEOUT=60"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):  # until every article is archived (at most 60 s)
+            closed = list(folder.glob("*.warc.gz"))
+            open_files = list(folder.glob("*.warc.gz.open"))
+            if closed and open_files and archived_urls(closed + open_files) >= set(articles):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the crawl did not archive the articles in time")
+    finally:
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=30)
+
+    closed = sorted(folder.glob("*.warc.gz"))
+    warcio = str(Path(sys.executable).parent / "warcio")
+    check = subprocess.run([warcio, "check", *map(str, closed)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout  # every closed file is valid after a kill -9
+    assert list(folder.glob("*.open"))
+
+    result = run_cli("reprocess", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "recovered killed-" in result.stdout
+    assert not list(folder.glob("*.open"))
+    files = warc_files([folder])
+    check = subprocess.run([warcio, "check", *map(str, files)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    stored = {r["canonical_url"] for r in query(engine, "SELECT canonical_url FROM corpus")}
+    assert stored == {canonical_url(u) for u in articles}
+    assert run_cli("verify", env=env).returncode == 0

@@ -55,9 +55,15 @@ def wayback_timestamp(moment: str | dt.datetime) -> str:
 
 
 def replay_url(
-    base: str, collection: str, warc_date_or_datetime: str | dt.datetime, url: str, *, raw=False
+    base: str,
+    collection: str,
+    warc_date_or_datetime: str | dt.datetime,
+    url: str,
+    *,
+    raw: bool = False,
 ) -> str:
     """The replay address of `url` as captured at that moment: `{base}/{collection}/{ts}/{url}`
-    (pywb's page view), or with `raw=True` the `id_` form that answers the archived bytes as-is."""
+    (pywb's page view), or with `raw=True` the `id_` form: the archived response unrewritten,
+    still gzip-encoded if it was and the client accepts gzip, else decoded by pywb."""
     stamp = wayback_timestamp(warc_date_or_datetime) + ("id_" if raw else "")
     return f"{base.rstrip('/')}/{collection}/{stamp}/{url}"
