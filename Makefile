@@ -66,4 +66,4 @@ $(PYWB_STAMP): Makefile
 	@touch $(PYWB_STAMP)
 
 replay: $(STAMP) $(PYWB_STAMP)
-	$(PY) -m pipeline.replay --port $(PORT)
+	$(PY) -m pipeline replay --port $(PORT)

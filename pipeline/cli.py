@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 from pipeline.collection import DEFAULT_COLLECTION, CollectionError, load_collection
-from pipeline.paths import warc_dir
 from pipeline.database import (
     DatabaseUnavailable,
     check_connection,
     resolve_database_url,
 )
+from pipeline.paths import warc_dir
 
 DEMO_COLLECTION = "demo"
 DEFAULT_FIXTURE_PORT = 8714
@@ -51,9 +51,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     url = _database()
     from pipeline.crawl import run_crawl
 
-    report = run_crawl(
-        collection, url, proxy=args.proxy, log_level=args.log_level, overrides=args.settings
-    )
+    report = run_crawl(collection, url, proxy=args.proxy, log_level=args.log_level, overrides=args.settings)
     print(report.render())
     return 0 if report.ok else 1
 
@@ -142,6 +140,12 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     return 1 if report.problems and not report.records else 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pipeline import replay
+
+    return replay.main(["--port", str(args.port), "--bind", args.bind])
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _database(migrate=True)
     print("schema is at the latest migration")
@@ -158,7 +162,9 @@ def cmd_psql(args: argparse.Namespace) -> int:
         bundled = Path(pg_commands.POSTGRES_BIN_PATH) / "psql"
         psql = str(bundled) if bundled.exists() else psql
     if not psql:
-        raise CommandError("psql not found: install the PostgreSQL client (e.g. apt install postgresql-client)")
+        raise CommandError(
+            "psql not found: install the PostgreSQL client (e.g. apt install postgresql-client)"
+        )
     os.execv(psql, [psql, libpq_url, *args.psql_args])
 
 
@@ -172,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    crawl = sub.add_parser("crawl", help="crawl a collection (default: %s)" % DEFAULT_COLLECTION)
+    crawl = sub.add_parser("crawl", help=f"crawl a collection (default: {DEFAULT_COLLECTION})")
     crawl.add_argument(
         "--collection",
         default=DEFAULT_COLLECTION,
@@ -207,18 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(func=cmd_verify)
 
-    reprocess = sub.add_parser(
-        "reprocess", help="rebuild the corpus from WARC files, without network"
-    )
+    reprocess = sub.add_parser("reprocess", help="rebuild the corpus from WARC files, without network")
     reprocess.add_argument(
         "warcs", nargs="*", metavar="WARC", help="files or folders (default: all of var/warc/)"
     )
     reprocess.add_argument("--collection", help="collection name for the run (default: folder name)")
     reprocess.set_defaults(func=cmd_reprocess)
 
-    import_warc = sub.add_parser(
-        "import-warc", help="take WARC files written by other tools into the corpus"
-    )
+    import_warc = sub.add_parser("import-warc", help="take WARC files written by other tools into the corpus")
     import_warc.add_argument("warcs", nargs="+", metavar="PATH", help="WARC files or folders")
     import_warc.add_argument("--collection", default="imported", help="default: %(default)s")
     import_warc.set_defaults(func=cmd_import_warc)
@@ -230,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
             default="balanced",
             help="extraction trade-off; a new choice is kept beside earlier extractions",
         )
+
+    replay = sub.add_parser("replay", help="index the WARC files and replay them with pywb")
+    replay.add_argument("--port", type=int, default=8080, help="default: %(default)s")
+    replay.add_argument("--bind", default="127.0.0.1", help="default: %(default)s")
+    replay.set_defaults(func=cmd_replay)
 
     psql = sub.add_parser("psql", help="open psql on the corpus (extra arguments go to psql)")
     psql.set_defaults(func=cmd_psql)
@@ -250,4 +257,3 @@ def main(argv: list[str] | None = None) -> int:
     except (CollectionError, DatabaseUnavailable, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-

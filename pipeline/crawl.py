@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import scrapy
-from scrapy import signals
 import warcio
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -19,6 +19,7 @@ from pipeline.collection import Collection
 from pipeline.normalize import outlet_domain
 from pipeline.paths import warc_dir
 from spiders.seeds import SeedSpider
+from warc.index import update_index
 from warc.recover import recover_open_files
 
 VERSION = "0.1.0"
@@ -129,6 +130,8 @@ def run_crawl(
     stats = crawler.stats.get_stats()
     spider = crawler.spider
     directory = Path(settings.get("ARCHIVE_WARC_DIR"))
+    if directory.exists():
+        update_index(directory)  # the CDXJ index beside the WARCs, for replay and lookups
     return CrawlReport(
         collection=collection.name,
         run_id=stats.get("run/id"),

@@ -39,6 +39,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
         "article_pages": "not the site root; og:type absent or an article type",
     }
 
+
 # Metadata sources for dates, most explicit first: structured data the outlet maintains beats
 # markup conventions, which beat whatever date trafilatura infers from the page text.
 PUBLISHED_META = (
@@ -52,8 +53,18 @@ PUBLISHED_META = (
     "DC.date.issued",
 )
 MONTHS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 }
 UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
 

@@ -53,9 +53,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection: Mapped[str] = mapped_column(Text)
     spider: Mapped[str] = mapped_column(Text)
-    started_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(Text, server_default="running")
     stats: Mapped[dict] = mapped_column(JSONB, server_default="{}")
@@ -105,9 +103,7 @@ class ArticleVersion(Base):
 
     __tablename__ = "article_versions"
     __table_args__ = (
-        UniqueConstraint(
-            "article_id", "capture_id", "extractor", "extractor_version", "extractor_settings"
-        ),
+        UniqueConstraint("article_id", "capture_id", "extractor", "extractor_version", "extractor_settings"),
         Index("ix_article_versions_search", "search", postgresql_using="gin"),
         Index("ix_article_versions_content_hash", "content_hash"),
     )
@@ -129,7 +125,5 @@ class ArticleVersion(Base):
     extractor: Mapped[str] = mapped_column(Text)
     extractor_version: Mapped[str] = mapped_column(Text)
     extractor_settings: Mapped[dict] = mapped_column(JSONB, server_default="{}")
-    extracted_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    extracted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))

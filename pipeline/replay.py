@@ -33,9 +33,7 @@ def wayback_executable(venv: Path = PYWB_VENV) -> Path:
     """pywb's server entry point, or a ReplayError that says how to install it."""
     executable = venv / "bin" / "wayback"
     if not os.access(executable, os.X_OK):
-        raise ReplayError(
-            f"pywb is not installed in {venv}: run `make replay` (or `make test`) to build it"
-        )
+        raise ReplayError(f"pywb is not installed in {venv}: run `make replay` (or `make test`) to build it")
     return executable
 
 
@@ -70,9 +68,7 @@ def prepare(root: Path | None = None, config_dir: Path | None = None) -> tuple[P
     collections = collection_dirs(root)
     if not collections:
         where = root or warc_dir()
-        raise ReplayError(
-            f"no WARC collections in {where}: run `make demo` or `make archive` first"
-        )
+        raise ReplayError(f"no WARC collections in {where}: run `make demo` or `make archive` first")
     counts = {}
     for name, folder in collections.items():
         with update_index(folder).open(encoding="utf-8") as index:

@@ -142,9 +142,7 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
                 elif archived is not None:
                     yield archived
     except READ_ERRORS as exc:
-        problems.append(
-            Problem(reference, start, f"unreadable from here on ({type(exc).__name__}: {exc})")
-        )
+        problems.append(Problem(reference, start, f"unreadable from here on ({type(exc).__name__}: {exc})"))
         return
     if end < size:
         problems.append(
@@ -262,10 +260,11 @@ class Reprocessor:
                     self.writer.write(captures, items)
                     captures, items = [], []
         self.writer.write(captures, items)
-        report.counts = dict(
-            self.writer.counts, not_articles=self.not_articles, duplicates=self.duplicates
-        )
-        stats = report.counts | {"files": report.files, "records": report.records,
-                                 "problems": [str(p) for p in report.problems]}
+        report.counts = dict(self.writer.counts, not_articles=self.not_articles, duplicates=self.duplicates)
+        stats = report.counts | {
+            "files": report.files,
+            "records": report.records,
+            "problems": [str(p) for p in report.problems],
+        }
         finish_run(self.engine, report.run_id, "finished", stats, [warc_reference(p) for p in files])
         return report

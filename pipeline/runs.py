@@ -22,9 +22,7 @@ def start_run(engine: Engine, collection: str, spider: str) -> int:
         ).scalar_one()
 
 
-def finish_run(
-    engine: Engine, run_id: int, status: str, stats: dict, warc_files: list[str]
-) -> None:
+def finish_run(engine: Engine, run_id: int, status: str, stats: dict, warc_files: list[str]) -> None:
     with engine.begin() as conn:
         conn.execute(
             update(CrawlRun)

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.database import engine_for
-from pipeline.paths import resolve_warc, warc_reference
 from pipeline.models import Article, ArticleVersion, Capture, Outlet
+from pipeline.paths import resolve_warc, warc_reference
 from pipeline.runs import finish_run, start_run
 from warc.middleware import CaptureRecord, capture_recorded
 from warc.writer import RecordLocation, warc_date
@@ -74,9 +74,7 @@ class CorpusWriter:
         record_ids = [i.warc.record_id for i in items]
         capture_ids = dict(
             conn.execute(
-                select(Capture.warc_record_id, Capture.id).where(
-                    Capture.warc_record_id.in_(record_ids)
-                )
+                select(Capture.warc_record_id, Capture.id).where(Capture.warc_record_id.in_(record_ids))
             ).all()
         )
         missing = [rid for rid in record_ids if rid not in capture_ids]

@@ -34,14 +34,8 @@ class VerifyReport:
 
     def render(self) -> str:
         lines = [str(p) for p in self.problems]
-        verdict = (
-            "all records intact"
-            if not self.problems
-            else f"{len(self.problems)} problem(s) found"
-        )
-        lines.append(
-            f"verified {self.records} WARC records in {len(self.files)} files: {verdict}"
-        )
+        verdict = "all records intact" if not self.problems else f"{len(self.problems)} problem(s) found"
+        lines.append(f"verified {self.records} WARC records in {len(self.files)} files: {verdict}")
         return "\n".join(lines)
 
 

@@ -16,9 +16,7 @@ def test_help_lists_the_commands():
 
 
 def test_unreachable_database_is_one_line_with_password_masked():
-    result = run_cli(
-        "migrate", env={"DATABASE_URL": "postgresql://alice:s3cr3t@127.0.0.1:1/corpus"}
-    )
+    result = run_cli("migrate", env={"DATABASE_URL": "postgresql://alice:s3cr3t@127.0.0.1:1/corpus"})
     assert result.returncode == 2
     assert "s3cr3t" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -54,7 +52,9 @@ def test_crawl_where_nothing_answers_reports_each_url_and_fails(tmp_path, databa
     path = tmp_path / "offline.toml"
     path.write_text(f'[collection]\nname = "offline"\ntitle = "Nothing answers"\n{seeds}')
     result = run_cli(
-        "crawl", "--collection", str(path),
+        "crawl",
+        "--collection",
+        str(path),
         env={"DATABASE_URL": database_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")},
     )
     assert result.returncode == 1
@@ -78,8 +78,15 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
     path = tmp_path / "mixed.toml"
     path.write_text(f'[collection]\nname = "mixed"\ntitle = "Some fail"\n{seeds}')
     result = run_cli(
-        "crawl", "--collection", str(path), "--proxy", fixture_web.proxy_url,
-        "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=0",
+        "crawl",
+        "--collection",
+        str(path),
+        "--proxy",
+        fixture_web.proxy_url,
+        "-s",
+        "DOWNLOAD_TIMEOUT=1",
+        "-s",
+        "RETRY_TIMES=0",
         env={"DATABASE_URL": database_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")},
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -29,6 +29,8 @@ def test_demo_without_database_url_fills_the_embedded_corpus(data_dir, site):
     assert urls == sorted(canonical_url(p.url) for p in site.articles("on"))
 
     # The server is reused: a second command finds the same corpus.
-    again = run_cli("psql", "-At", "-c", "SELECT count(*) FROM corpus", env={"ARCHIVE_DATA_DIR": str(data_dir)})
+    again = run_cli(
+        "psql", "-At", "-c", "SELECT count(*) FROM corpus", env={"ARCHIVE_DATA_DIR": str(data_dir)}
+    )
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == str(len(urls))

@@ -7,8 +7,20 @@ from pipeline.models import Base
 from tests.conftest import query
 
 CORPUS_COLUMNS = {
-    "article_id", "canonical_url", "outlet", "title", "authors", "published_at", "language",
-    "text", "word_count", "first_seen", "last_seen", "warc_file", "warc_offset", "warc_record_id",
+    "article_id",
+    "canonical_url",
+    "outlet",
+    "title",
+    "authors",
+    "published_at",
+    "language",
+    "text",
+    "word_count",
+    "first_seen",
+    "last_seen",
+    "warc_file",
+    "warc_offset",
+    "warc_record_id",
 }
 
 

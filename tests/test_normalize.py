@@ -4,9 +4,12 @@ from pipeline.normalize import canonical_url, content_hash, normalize_text, outl
 
 
 def test_tracking_parameters_and_fragments_fold_away():
-    assert canonical_url(
-        "http://www.example.test/a/story/?utm_source=twitter&utm_medium=social&fbclid=x#comments"
-    ) == "http://www.example.test/a/story/"
+    assert (
+        canonical_url(
+            "http://www.example.test/a/story/?utm_source=twitter&utm_medium=social&fbclid=x#comments"
+        )
+        == "http://www.example.test/a/story/"
+    )
 
 
 def test_sane_rel_canonical_is_honoured():

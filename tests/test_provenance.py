@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import create_engine
 
 from pipeline.normalize import canonical_url
-
 from tests.conftest import query, run_cli
 
 CONTENT = (
@@ -117,10 +116,25 @@ def _wget_warc(fixture_web, urls, folder):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "urls.txt").write_text("\n".join(urls) + "\n")
     subprocess.run(
-        ["wget", "-q", "-e", "use_proxy=yes", "-e", f"http_proxy={fixture_web.proxy_url}",
-         "-e", "robots=off", "--warc-file=wget-crawl", "--no-warc-keep-log",
-         "-O", "/dev/null", "-i", "urls.txt"],
-        cwd=folder, check=True, timeout=120,
+        [
+            "wget",
+            "-q",
+            "-e",
+            "use_proxy=yes",
+            "-e",
+            f"http_proxy={fixture_web.proxy_url}",
+            "-e",
+            "robots=off",
+            "--warc-file=wget-crawl",
+            "--no-warc-keep-log",
+            "-O",
+            "/dev/null",
+            "-i",
+            "urls.txt",
+        ],
+        cwd=folder,
+        check=True,
+        timeout=120,
     )
     return folder / "wget-crawl.warc.gz"
 
@@ -170,7 +184,6 @@ def test_import_of_missing_file_is_one_line(fresh):
     assert result.stderr.strip() == "error: no such WARC file or folder: /nonexistent/crawl.warc.gz"
 
 
-
 def archived_urls(paths) -> set[str]:
     """Target URIs of the whole response records in these files (a torn tail is ignored)."""
     from warcio.archiveiterator import ArchiveIterator
@@ -206,10 +219,24 @@ def test_crawl_killed_mid_way_loses_no_closed_record(fresh, fixture_web, site, t
     collection.write_text(f'[collection]\nname = "killed"\ntitle = "Killed mid-way"\n{seeds}')
     folder = tmp_path / "var" / "warc" / "killed"
     crawl = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "crawl", "--collection", str(collection),
-         "--proxy", fixture_web.proxy_url, "-s", "ARCHIVE_WARC_MAX_BYTES=60000",
-         "-s", "DOWNLOAD_TIMEOUT=60"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "crawl",
+            "--collection",
+            str(collection),
+            "--proxy",
+            fixture_web.proxy_url,
+            "-s",
+            "ARCHIVE_WARC_MAX_BYTES=60000",
+            "-s",
+            "DOWNLOAD_TIMEOUT=60",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(600):  # until every article is archived (at most 60 s)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -157,9 +157,7 @@ class WarcCaptureMiddleware:
         exchange = exchange_from(request, response, started)
         digest = payload_digest(exchange.body)
         original = (
-            self.previous_capture(response.url, digest)
-            if response.status == 200 and exchange.body
-            else None
+            self.previous_capture(response.url, digest) if response.status == 200 and exchange.body else None
         )
         if original is not None:
             location = self.writer.write_revisit(exchange, original, response.url)

@@ -183,9 +183,7 @@ class WarcFileWriter:
         )
         return self._finish_exchange(current, exchange, revisit, warc_headers)
 
-    def write_metadata(
-        self, url: str, date: str, concurrent_to: str, fields: list[tuple[str, str]]
-    ) -> None:
+    def write_metadata(self, url: str, date: str, concurrent_to: str, fields: list[tuple[str, str]]) -> None:
         """A metadata record (application/warc-fields) describing the response `concurrent_to`."""
         self._file_for_next_record()
         body = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
@@ -228,9 +226,8 @@ class WarcFileWriter:
             payload=io.BytesIO(exchange.request_body),
             length=len(exchange.request_body),
             http_headers=request_http,
-            warc_headers_dict={
-                k: v for k, v in warc_headers.items() if k != "WARC-Refers-To"
-            } | {"WARC-Concurrent-To": record_id},
+            warc_headers_dict={k: v for k, v in warc_headers.items() if k != "WARC-Refers-To"}
+            | {"WARC-Concurrent-To": record_id},
         )
         self._append(request)
         return RecordLocation(

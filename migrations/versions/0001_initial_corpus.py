@@ -77,9 +77,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("collection", sa.Text(), nullable=False),
         sa.Column("spider", sa.Text(), nullable=False),
-        sa.Column(
-            "started_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.Text(), server_default="running", nullable=False),
         sa.Column("stats", postgresql.JSONB(), server_default="{}", nullable=False),
@@ -104,9 +102,7 @@ def upgrade() -> None:
         sa.Column("warc_length", sa.BigInteger(), nullable=True),
         sa.Column("warc_record_id", sa.Text(), nullable=True),
         sa.Column("payload_digest", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["crawl_runs.id"], name="fk_captures_run_id_crawl_runs"
-        ),
+        sa.ForeignKeyConstraint(["run_id"], ["crawl_runs.id"], name="fk_captures_run_id_crawl_runs"),
         sa.PrimaryKeyConstraint("id", name="pk_captures"),
         sa.UniqueConstraint("warc_record_id", name="uq_captures_warc_record_id"),
     )
@@ -119,9 +115,7 @@ def upgrade() -> None:
         sa.Column("outlet_id", sa.Integer(), nullable=False),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["outlet_id"], ["outlets.id"], name="fk_articles_outlet_id_outlets"
-        ),
+        sa.ForeignKeyConstraint(["outlet_id"], ["outlets.id"], name="fk_articles_outlet_id_outlets"),
         sa.PrimaryKeyConstraint("id", name="pk_articles"),
         sa.UniqueConstraint("canonical_url", name="uq_articles_canonical_url"),
     )
@@ -157,16 +151,12 @@ def upgrade() -> None:
             ["capture_id"], ["captures.id"], name="fk_article_versions_capture_id_captures"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_article_versions"),
-        sa.UniqueConstraint(
-            "article_id", "capture_id", name="uq_article_versions_article_id"
-        ),
+        sa.UniqueConstraint("article_id", "capture_id", name="uq_article_versions_article_id"),
     )
     op.create_index("ix_article_versions_article_id", "article_versions", ["article_id"])
     op.create_index("ix_article_versions_capture_id", "article_versions", ["capture_id"])
     op.create_index("ix_article_versions_content_hash", "article_versions", ["content_hash"])
-    op.create_index(
-        "ix_article_versions_search", "article_versions", ["search"], postgresql_using="gin"
-    )
+    op.create_index("ix_article_versions_search", "article_versions", ["search"], postgresql_using="gin")
     op.execute(CORPUS_VIEW)
 
 

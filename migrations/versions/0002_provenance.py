@@ -63,21 +63,18 @@ JOIN captures c ON c.id = v.capture_id
 LEFT JOIN crawl_runs r ON r.id = c.run_id
 """
 
+
 def upgrade() -> None:
     op.execute("DROP VIEW corpus")
     op.add_column("captures", sa.Column("warc_type", sa.Text(), nullable=True))
     op.add_column("captures", sa.Column("refers_to_record_id", sa.Text(), nullable=True))
     op.add_column(
         "article_versions",
-        sa.Column(
-            "extractor_settings", postgresql.JSONB(), server_default="{}", nullable=False
-        ),
+        sa.Column("extractor_settings", postgresql.JSONB(), server_default="{}", nullable=False),
     )
     op.add_column(
         "article_versions",
-        sa.Column(
-            "extracted_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        sa.Column("extracted_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
     op.execute("UPDATE captures SET warc_type = 'response' WHERE warc_record_id IS NOT NULL")
     op.drop_constraint("uq_article_versions_article_id", "article_versions", type_="unique")
