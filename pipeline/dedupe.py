@@ -1,12 +1,8 @@
-"""Stage 3: exact duplicates within a run. The same canonical URL with the same text is kept once.
-
-Across runs the store decides: an article's text becomes a new version only when its hash
-differs from the article's latest version.
-"""
+"""Stage 3: exact duplicates within a run, counted. The store decides what is new: an article's
+text becomes a new version only when its comparison hash differs from the latest version's, and a
+URL variant or unchanged re-fetch is recorded as a decision rather than dropped unseen."""
 
 from __future__ import annotations
-
-from scrapy.exceptions import DropItem
 
 from pipeline.items import PageItem
 
@@ -21,10 +17,8 @@ class ExactDedupePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: PageItem) -> PageItem:
-        key = (item.canonical_url or item.url, item.content_hash or "")
-        if key in self.seen:
-            if self.stats:
-                self.stats.inc_value("dedupe/same_url_same_text")
-            raise DropItem(f"{item.url}: same text as {item.canonical_url}, already seen this run")
+        key = (item.url_key or item.url, item.content_hash or "")
+        if key in self.seen and self.stats:
+            self.stats.inc_value("dedupe/same_article_same_text")
         self.seen.add(key)
         return item

@@ -41,6 +41,8 @@ class PageItem:
     extracted: Extracted | None = field(default=None, repr=False)
     # Set by normalization:
     canonical_url: str | None = None
+    url_key: str | None = None  # what all URL variants of the article share (identity.py)
+    url_rules: tuple[str, ...] = ()  # the rules that turned the fetched URL into canonical_url
     outlet_domain: str | None = None
     outlet_name: str | None = None
     text: str | None = field(default=None, repr=False)

@@ -11,10 +11,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -86,14 +89,27 @@ class Capture(Base):
     refers_to_record_id: Mapped[str | None] = mapped_column(Text)
 
 
+class Story(Base):
+    """A cluster of near-identical articles (syndicated copy, light rewrites); singletons too."""
+
+    __tablename__ = "story_clusters"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 class Article(Base):
-    """One per canonical URL; its texts over time are article_versions."""
+    """One per real article (all URL variants share `url_key`); its texts are article_versions."""
 
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    url_key: Mapped[str] = mapped_column(Text, unique=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("story_clusters.id"), index=True)
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -127,3 +143,65 @@ class ArticleVersion(Base):
     extractor_settings: Mapped[dict] = mapped_column(JSONB, server_default="{}")
     extracted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))
+
+
+class ArticleSignature(Base):
+    """The MinHash signature of an article's latest text, with the parameters that made it."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id"))
+    num_perm: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    shingle_size: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(Text)
+    hashvalues: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MinhashBand(Base):
+    """LSH bands: articles sharing any (band, hash) are near-duplicate candidates."""
+
+    __tablename__ = "minhash_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id"), primary_key=True, index=True
+    )
+
+
+class Decision(Base):
+    """Why rows were treated as one: every fold, unchanged re-fetch and story join, with evidence."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_kind_rule", "kind", "rule"),
+        Index(
+            "uq_decisions_kind_capture",
+            "kind",
+            "capture_id",
+            unique=True,
+            postgresql_where=text("capture_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_decisions_story_join",
+            "kind",
+            "article_id",
+            unique=True,
+            postgresql_where=text("kind = 'story_joined'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("story_clusters.id"))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    evidence: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

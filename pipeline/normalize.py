@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-from urllib.parse import urljoin, urlsplit
 
-from courlan import extract_domain, normalize_url
 from scrapy.exceptions import DropItem
 
+from pipeline.identity import identify, registered_domain
 from pipeline.items import PageItem
+from pipeline.versions import content_hash
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 MIN_WORDS = 25  # below this a page is a stub (index, video, paywall), not an article
@@ -23,33 +22,14 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def outlet_domain(url: str) -> str:
-    """The registered domain an outlet is known by (www.example.co.uk -> example.co.uk)."""
-    host = (urlsplit(url).hostname or "").lower()
-    return extract_domain(url) or extract_domain(url, fast=True) or host.removeprefix("www.")
+    """The registered domain an outlet is known by (www.example.co.uk -> example.co.uk), aliases folded."""
+    return registered_domain(url)
 
 
 def canonical_url(page_url: str, declared: str | None = None) -> str:
-    """The page's own rel=canonical/og:url when it is sane, else the fetched URL; normalized.
-
-    Sane: absolute http(s), same registered domain, and not the site's home page (a common
-    template bug that would fold every article into one).
-    """
-    chosen = page_url
-    if declared:
-        candidate = urljoin(page_url, declared.strip())
-        parts = urlsplit(candidate)
-        if (
-            parts.scheme in ("http", "https")
-            and parts.path not in ("", "/")
-            and outlet_domain(candidate) == outlet_domain(page_url)
-        ):
-            chosen = candidate
-    return normalize_url(chosen, strict=True)
+    """The canonical URL of a page fetched from `page_url` that declares `declared` (see identity.py)."""
+    return identify(page_url, declared).canonical_url
 
 
 class NormalizePipeline:
@@ -75,8 +55,11 @@ class NormalizePipeline:
         item.text = text
         item.word_count = words
         item.content_hash = content_hash(text)
-        item.canonical_url = canonical_url(item.url, extracted.canonical_url)
-        item.outlet_domain = outlet_domain(item.canonical_url)
+        identity = identify(item.url, extracted.canonical_url)
+        item.canonical_url = identity.canonical_url
+        item.url_key = identity.key
+        item.url_rules = identity.rules
+        item.outlet_domain = identity.outlet_domain
         item.outlet_name = (
             self.outlet_names.get(item.outlet_domain)
             or (extracted.site_name or "").strip()

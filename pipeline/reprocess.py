@@ -21,13 +21,13 @@ from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from pipeline.corpus import CorpusWriter
 from pipeline.dedupe import ExactDedupePipeline
 from pipeline.extract import ExtractPipeline
 from pipeline.items import PageItem
 from pipeline.normalize import NormalizePipeline
 from pipeline.paths import warc_reference
 from pipeline.runs import finish_run, start_run
-from pipeline.store import CorpusWriter
 from pipeline.verify import Problem
 from warc.writer import RecordLocation
 
@@ -65,7 +65,7 @@ class ReprocessReport:
         lines.append(
             f"  articles: {c.get('new', 0)} new, {c.get('updated', 0)} updated, "
             f"{c.get('unchanged', 0)} unchanged, {c.get('reextracted', 0)} re-extracted; "
-            f"{c.get('duplicates', 0)} duplicate URLs folded; "
+            f"{c.get('url_folded', 0)} URL variants folded; "
             f"{c.get('not_articles', 0)} pages held no article"
         )
         return "\n".join(lines)
@@ -228,17 +228,13 @@ class Reprocessor:
             ExactDedupePipeline(),
         ]
         self.not_articles = 0
-        self.duplicates = 0
 
     def _through_stages(self, item: PageItem) -> PageItem | None:
         for stage in self.stages:
             try:
                 item = stage.process_item(item)
             except DropItem:
-                if isinstance(stage, ExactDedupePipeline):
-                    self.duplicates += 1
-                else:
-                    self.not_articles += 1
+                self.not_articles += 1
                 return None
         return item
 
@@ -257,10 +253,10 @@ class Reprocessor:
                 if item is not None and (item := self._through_stages(item)) is not None:
                     items.append(item)
                 if len(captures) >= BATCH:
-                    self.writer.write(captures, items)
+                    self.writer.write(captures, items, run_id=report.run_id)
                     captures, items = [], []
-        self.writer.write(captures, items)
-        report.counts = dict(self.writer.counts, not_articles=self.not_articles, duplicates=self.duplicates)
+        self.writer.write(captures, items, run_id=report.run_id)
+        report.counts = dict(self.writer.counts, not_articles=self.not_articles)
         stats = report.counts | {
             "files": report.files,
             "records": report.records,

@@ -3,6 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from sqlalchemy import create_engine
+
 from pipeline.models import Base
 from tests.conftest import query
 
@@ -44,3 +46,17 @@ def test_corpus_view_has_the_documented_columns(engine):
 def test_full_text_search_is_indexed(engine):
     rows = query(engine, "SELECT indexdef FROM pg_indexes WHERE tablename = 'article_versions'")
     assert any("gin (search)" in r["indexdef"] for r in rows)
+
+
+def test_migrations_downgrade_and_upgrade_again(make_database):
+    from alembic import command
+
+    from pipeline.migrate import alembic_config, upgrade
+
+    url = make_database()
+    command.downgrade(alembic_config(url), "base")
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()

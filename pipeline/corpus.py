@@ -1,0 +1,223 @@
+"""Writing the corpus: captures, outlets, articles, versions, stories and decisions, one batch
+per transaction. Shared by the crawl (store.py) and by reprocess/import (reprocess.py).
+
+A re-fetched article becomes a new version only when the hash of its text's comparison form
+(versions.py) differs from its latest version of the same extraction; every fold of a URL variant
+into an article and every unchanged re-fetch is recorded in `decisions` with its rule.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from pipeline.models import Article, ArticleVersion, Capture, Decision, Outlet
+from pipeline.stories import StoryClusterer
+from pipeline.versions import comparison_form
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+    from pipeline.items import PageItem
+
+
+def _settings_key(settings: dict | None) -> str:
+    return json.dumps(settings or {}, sort_keys=True)
+
+
+def _extraction_key(article_id: int, item: PageItem) -> tuple:
+    e = item.extracted
+    return (article_id, e.extractor, e.extractor_version, _settings_key(e.extractor_settings))
+
+
+class CorpusWriter:
+    def __init__(self, engine: Engine, clusterer: StoryClusterer | None = None) -> None:
+        self.engine = engine
+        self.clusterer = clusterer or StoryClusterer()
+        self.counts: dict[str, int] = dict.fromkeys(
+            ("new", "updated", "unchanged", "reextracted", "captures", "url_folded"), 0
+        )
+
+    def write(self, captures: list[dict], items: list[PageItem], run_id: int | None = None) -> None:
+        with self.engine.begin() as conn:
+            if captures:
+                conn.execute(
+                    insert(Capture).on_conflict_do_nothing(index_elements=["warc_record_id"]),
+                    captures,
+                )
+                self.counts["captures"] += len(captures)
+            if items:
+                self._write_items(conn, sorted(items, key=lambda i: i.fetched_at), run_id)
+        self.counts.update(self.clusterer.counts)
+
+    def _write_items(self, conn: Connection, items: list[PageItem], run_id) -> None:
+        capture_ids = self._capture_ids(conn, items)
+        article_ids, canonical = self._upsert_articles(conn, items)
+        latest = self._latest_hashes(conn, article_ids.values())
+        known_articles = {key[0] for key in latest}
+
+        versions, decisions, new_texts = [], [], {}
+        for item in items:
+            article_id = article_ids[item.url_key]
+            capture_id = capture_ids[item.warc.record_id]
+            key = _extraction_key(article_id, item)
+            previous = latest.get(key)
+            if item.url != canonical[article_id]:
+                self.counts["url_folded"] += 1
+                decisions.append(self._fold_decision(item, article_id, capture_id, canonical, run_id))
+            if previous == item.content_hash:
+                self.counts["unchanged"] += 1
+                decisions.append(self._unchanged_decision(item, article_id, capture_id, run_id))
+                continue
+            if previous is None and article_id not in known_articles:
+                self.counts["new"] += 1
+                new_texts[(article_id, capture_id)] = item.text
+            elif previous is None:
+                self.counts["reextracted"] += 1
+            else:
+                self.counts["updated"] += 1
+                new_texts[(article_id, capture_id)] = item.text
+            latest[key] = item.content_hash
+            known_articles.add(article_id)
+            versions.append(self._version_row(item, article_id, capture_id))
+
+        if versions:
+            inserted = conn.execute(
+                insert(ArticleVersion)
+                .on_conflict_do_nothing()
+                .returning(ArticleVersion.id, ArticleVersion.article_id, ArticleVersion.capture_id),
+                versions,
+            ).all()
+            for version_id, article_id, capture_id in inserted:
+                if (article_id, capture_id) in new_texts:
+                    self.clusterer.assign(
+                        conn, article_id, version_id, new_texts[(article_id, capture_id)], run_id
+                    )
+        if decisions:
+            conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
+
+    @staticmethod
+    def _capture_ids(conn: Connection, items: list[PageItem]) -> dict[str, int]:
+        record_ids = [i.warc.record_id for i in items]
+        found = dict(
+            conn.execute(
+                select(Capture.warc_record_id, Capture.id).where(Capture.warc_record_id.in_(record_ids))
+            ).all()
+        )
+        missing = [rid for rid in record_ids if rid not in found]
+        if missing:
+            raise RuntimeError(f"no capture row for WARC records {missing[:3]}")
+        return found
+
+    @staticmethod
+    def _upsert_articles(conn: Connection, items: list[PageItem]) -> tuple[dict, dict]:
+        outlets = {i.outlet_domain: i.outlet_name for i in items}
+        conn.execute(
+            insert(Outlet).on_conflict_do_nothing(index_elements=["domain"]),
+            [{"domain": d, "name": n} for d, n in outlets.items()],
+        )
+        outlet_ids = dict(
+            conn.execute(select(Outlet.domain, Outlet.id).where(Outlet.domain.in_(outlets))).all()
+        )
+        rows: dict[str, dict] = {}
+        for item in items:
+            row = rows.setdefault(
+                item.url_key,
+                {
+                    "canonical_url": item.canonical_url,
+                    "url_key": item.url_key,
+                    "outlet_id": outlet_ids[item.outlet_domain],
+                    "first_seen": item.fetched_at,
+                    "last_seen": item.fetched_at,
+                },
+            )
+            row["last_seen"] = max(row["last_seen"], item.fetched_at)
+        stmt = insert(Article)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["url_key"],
+                set_={
+                    "first_seen": func.least(Article.first_seen, stmt.excluded.first_seen),
+                    "last_seen": func.greatest(Article.last_seen, stmt.excluded.last_seen),
+                },
+            ),
+            list(rows.values()),
+        )
+        found = conn.execute(
+            select(Article.url_key, Article.id, Article.canonical_url).where(Article.url_key.in_(rows))
+        ).all()
+        return {key: id_ for key, id_, _ in found}, {id_: url for _, id_, url in found}
+
+    @staticmethod
+    def _latest_hashes(conn: Connection, article_ids) -> dict[tuple, str]:
+        """Latest content hash per (article, extractor, version, settings)."""
+        v = ArticleVersion
+        rows = conn.execute(
+            select(v.article_id, v.extractor, v.extractor_version, v.extractor_settings, v.content_hash)
+            .where(v.article_id.in_(list(article_ids)))
+            .distinct(v.article_id, v.extractor, v.extractor_version, v.extractor_settings)
+            .order_by(
+                v.article_id,
+                v.extractor,
+                v.extractor_version,
+                v.extractor_settings,
+                v.captured_at.desc(),
+                v.id.desc(),
+            )
+        ).all()
+        return {(a, e, ev, _settings_key(s)): h for a, e, ev, s, h in rows}
+
+    @staticmethod
+    def _fold_decision(item, article_id, capture_id, canonical, run_id) -> dict:
+        return {
+            "run_id": run_id,
+            "kind": "url_folded",
+            "rule": "+".join(item.url_rules) or "same-identity-key",
+            "subject": item.url,
+            "article_id": article_id,
+            "capture_id": capture_id,
+            "evidence": {
+                "fetched_url": item.url,
+                "article_url": canonical[article_id],
+                "identity_key": item.url_key,
+                "declared_canonical": item.extracted.canonical_url,
+            },
+        }
+
+    @staticmethod
+    def _unchanged_decision(item, article_id, capture_id, run_id) -> dict:
+        ignored = comparison_form(item.text)[1]
+        return {
+            "run_id": run_id,
+            "kind": "unchanged_refetch",
+            "rule": "volatile-lines-ignored" if ignored else "same-text",
+            "subject": item.url,
+            "article_id": article_id,
+            "capture_id": capture_id,
+            "evidence": {"content_hash": item.content_hash, "ignored_lines": ignored},
+        }
+
+    @staticmethod
+    def _version_row(item: PageItem, article_id: int, capture_id: int) -> dict:
+        extracted = item.extracted
+        return {
+            "article_id": article_id,
+            "capture_id": capture_id,
+            "captured_at": item.fetched_at,
+            "content_hash": item.content_hash,
+            "title": extracted.title,
+            "dek": extracted.dek,
+            "authors": extracted.authors,
+            "published_at": extracted.published_at,
+            "updated_at": extracted.updated_at,
+            "section": extracted.section,
+            "language": extracted.language,
+            "text": item.text,
+            "word_count": item.word_count,
+            "extractor": extracted.extractor,
+            "extractor_version": extracted.extractor_version,
+            "extractor_settings": extracted.extractor_settings,
+        }
