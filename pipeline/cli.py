@@ -140,6 +140,15 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
     return 1 if report.problems and not report.records else 0
 
 
+def cmd_versions(args: argparse.Namespace) -> int:
+    from pipeline.database import engine_for
+    from pipeline.versions import article_history, render_history
+
+    rows = article_history(engine_for(_database(migrate=False)), args.article)
+    print(render_history(rows))
+    return 0 if rows else 1
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from pipeline import replay
 
@@ -232,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
             default="balanced",
             help="extraction trade-off; a new choice is kept beside earlier extractions",
         )
+
+    versions = sub.add_parser(
+        "versions", help="how an article was edited: its versions and the diff between them"
+    )
+    versions.add_argument("article", help="article id, canonical URL, or any URL variant of it")
+    versions.set_defaults(func=cmd_versions)
 
     replay = sub.add_parser("replay", help="index the WARC files and replay them with pywb")
     replay.add_argument("--port", type=int, default=8080, help="default: %(default)s")

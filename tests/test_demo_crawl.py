@@ -222,3 +222,20 @@ def test_every_response_has_a_metadata_record_with_its_discovery_path(demo):
                 assert "\noutlink: http://" in fields  # the article's links, gzip or not
             if record.http_headers.get_statuscode() == "301":
                 assert "R Location" in fields
+
+
+def test_folds_and_unchanged_refetches_are_recorded_as_decisions(demo, engine):
+    decisions = query(engine, "SELECT kind, rule, subject, article_id, capture_id, evidence FROM decisions")
+    folds = [d for d in decisions if d["kind"] == "url_folded"]
+    assert any("utm_source=twitter" in d["subject"] and d["rule"] == "tracking-parameters" for d in folds)
+    for fold in folds:
+        assert fold["evidence"]["fetched_url"] == fold["subject"] != fold["evidence"]["article_url"]
+    [run2] = query(engine, "SELECT max(id) AS id FROM crawl_runs")
+    unchanged = query(
+        engine,
+        "SELECT d.rule, c.run_id FROM decisions d JOIN captures c ON c.id = d.capture_id"
+        " WHERE d.kind = 'unchanged_refetch'",
+    )
+    [articles] = query(engine, "SELECT count(*) AS n FROM articles")
+    assert len([u for u in unchanged if u["run_id"] == run2["id"]]) >= articles["n"]
+    assert {u["rule"] for u in unchanged} <= {"same-text", "volatile-lines-ignored"}
