@@ -62,15 +62,16 @@ class CorpusWriter:
         versions, decisions, new_texts = [], [], {}
         for item in items:
             article_id = article_ids[item.url_key]
-            capture_id = capture_ids[item.warc.record_id]
+            capture_id = capture_ids[item.warc.record_id]  # where the text's bytes are
+            fetch_id = capture_ids[item.capture_record_id or item.warc.record_id]  # this fetch
             key = _extraction_key(article_id, item)
             previous = latest.get(key)
             if item.url != canonical[article_id]:
                 self.counts["url_folded"] += 1
-                decisions.append(self._fold_decision(item, article_id, capture_id, canonical, run_id))
+                decisions.append(self._fold_decision(item, article_id, fetch_id, canonical, run_id))
             if previous == item.content_hash:
                 self.counts["unchanged"] += 1
-                decisions.append(self._unchanged_decision(item, article_id, capture_id, run_id))
+                decisions.append(self._unchanged_decision(item, article_id, fetch_id, run_id))
                 continue
             if previous is None and article_id not in known_articles:
                 self.counts["new"] += 1
@@ -101,7 +102,9 @@ class CorpusWriter:
 
     @staticmethod
     def _capture_ids(conn: Connection, items: list[PageItem]) -> dict[str, int]:
-        record_ids = [i.warc.record_id for i in items]
+        record_ids = [i.warc.record_id for i in items] + [
+            i.capture_record_id for i in items if i.capture_record_id
+        ]
         found = dict(
             conn.execute(
                 select(Capture.warc_record_id, Capture.id).where(Capture.warc_record_id.in_(record_ids))

@@ -36,6 +36,7 @@ class PageItem:
     encoding: str
     fetched_at: dt.datetime
     warc: RecordLocation
+    capture_record_id: str | None = None  # this fetch's own record, when it is a revisit
     discovered_via: str = "seeds"
     discovered_from: str | None = None
     extracted: Extracted | None = field(default=None, repr=False)

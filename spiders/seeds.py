@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 
 from pipeline.collection import Collection, load_collection
 from pipeline.items import PageItem
-from warc.middleware import FETCH_STARTED, LOCATION
+from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class SeedSpider(scrapy.Spider):
             encoding=response.encoding,
             fetched_at=response.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC),
             warc=location,
+            capture_record_id=response.meta.get(CAPTURE_RECORD),
             discovered_via=response.meta.get("discovered_via", "seeds"),
             discovered_from=response.meta.get("discovered_from"),
         )

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 capture_recorded = object()
 
 FETCH_STARTED = "warc_fetch_started"
-LOCATION = "warc_location"
+LOCATION = "warc_location"  # where the payload is archived (the original record for a revisit)
+CAPTURE_RECORD = "warc_capture_record_id"  # the record this fetch wrote (response or revisit)
 # Headers whose meaning no longer holds for the stored body (Twisted has already de-chunked it).
 REWRITTEN_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
 
@@ -167,6 +168,7 @@ class WarcCaptureMiddleware:
             location = self.writer.write_exchange(exchange)
             request.meta[LOCATION] = location
             self._archived_this_run[(response.url, digest)] = location
+        request.meta[CAPTURE_RECORD] = location.record_id
         self.writer.write_metadata(
             response.url, location.date, location.record_id, self._metadata(request, response)
         )
