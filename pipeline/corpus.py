@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.models import Article, ArticleVersion, Capture, Decision, Outlet
@@ -41,7 +41,15 @@ class CorpusWriter:
             ("new", "updated", "unchanged", "reextracted", "captures", "url_folded"), 0
         )
 
-    def write(self, captures: list[dict], items: list[PageItem], run_id: int | None = None) -> None:
+    def write(
+        self,
+        captures: list[dict],
+        items: list[PageItem],
+        run_id: int | None = None,
+        notes: dict[str, str] | None = None,
+    ) -> None:
+        """One transaction: captures, then articles and versions, then notes on captures
+        (record id -> why the page is not an article)."""
         with self.engine.begin() as conn:
             if captures:
                 conn.execute(
@@ -49,6 +57,13 @@ class CorpusWriter:
                     captures,
                 )
                 self.counts["captures"] += len(captures)
+            if notes:
+                conn.execute(
+                    update(Capture)
+                    .where(Capture.warc_record_id == bindparam("record_id"))
+                    .values(note=bindparam("note")),
+                    [{"record_id": r, "note": n} for r, n in notes.items()],
+                )
             if items:
                 self._write_items(conn, sorted(items, key=lambda i: i.fetched_at), run_id)
         self.counts.update(self.clusterer.counts)

@@ -87,6 +87,8 @@ class Capture(Base):
     # 'response', or 'revisit' when the payload was already archived (see refers_to_record_id).
     warc_type: Mapped[str | None] = mapped_column(Text)
     refers_to_record_id: Mapped[str | None] = mapped_column(Text)
+    # Why a fetched page is not in the corpus as an article (index page, paywall stub, ...).
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Story(Base):

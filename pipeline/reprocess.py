@@ -229,12 +229,13 @@ class Reprocessor:
         ]
         self.not_articles = 0
 
-    def _through_stages(self, item: PageItem) -> PageItem | None:
+    def _through_stages(self, item: PageItem, notes: dict[str, str]) -> PageItem | None:
         for stage in self.stages:
             try:
                 item = stage.process_item(item)
-            except DropItem:
+            except DropItem as reason:
                 self.not_articles += 1
+                notes[item.warc.record_id] = str(reason)[:500]
                 return None
         return item
 
@@ -243,6 +244,7 @@ class Reprocessor:
         report.run_id = start_run(self.engine, self.collection, self.via)
         captures: list[dict] = []
         items: list[PageItem] = []
+        notes: dict[str, str] = {}
         files = warc_files(paths)
         for path in files:
             report.files += 1
@@ -250,12 +252,12 @@ class Reprocessor:
                 report.records += 1
                 captures.append(archived.capture | {"run_id": report.run_id})
                 item = page_item(archived, self.via)
-                if item is not None and (item := self._through_stages(item)) is not None:
+                if item is not None and (item := self._through_stages(item, notes)) is not None:
                     items.append(item)
                 if len(captures) >= BATCH:
-                    self.writer.write(captures, items, run_id=report.run_id)
-                    captures, items = [], []
-        self.writer.write(captures, items, run_id=report.run_id)
+                    self.writer.write(captures, items, run_id=report.run_id, notes=notes)
+                    captures, items, notes = [], [], {}
+        self.writer.write(captures, items, run_id=report.run_id, notes=notes)
         report.counts = dict(self.writer.counts, not_articles=self.not_articles)
         stats = report.counts | {
             "files": report.files,

@@ -52,6 +52,7 @@ class PostgresPipeline:
         self.crawler = crawler
         self.captures: list[dict] = []
         self.items: list[PageItem] = []
+        self.notes: dict[str, str] = {}
         self.run_id: int | None = None
 
     @classmethod
@@ -69,6 +70,7 @@ class PostgresPipeline:
         # The WARC middleware asks the corpus whether a payload is already archived (revisits).
         crawler.previous_capture = pipeline.previous_capture
         crawler.signals.connect(pipeline.on_engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(pipeline.on_item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
@@ -112,6 +114,14 @@ class PostgresPipeline:
         if len(self.captures) >= self.batch_size * 4:
             self.flush()
 
+    def on_item_dropped(self, item, exception) -> None:
+        """A page the pipeline judged not an article stays a capture, with the reason noted."""
+        record_id = getattr(item, "capture_record_id", None) or getattr(
+            getattr(item, "warc", None), "record_id", None
+        )
+        if record_id:
+            self.notes[record_id] = str(exception)[:500]
+
     def process_item(self, item: PageItem) -> PageItem:
         self.items.append(item)
         if len(self.items) >= self.batch_size:
@@ -119,11 +129,11 @@ class PostgresPipeline:
         return item
 
     def flush(self) -> None:
-        captures, items = self.captures, self.items
-        if not captures and not items:
+        captures, items, notes = self.captures, self.items, self.notes
+        if not captures and not items and not notes:
             return
-        self.captures, self.items = [], []
-        self.writer.write(captures, items, run_id=self.run_id)
+        self.captures, self.items, self.notes = [], [], {}
+        self.writer.write(captures, items, run_id=self.run_id, notes=notes)
         if self.crawler:
             for key, value in self.writer.counts.items():
                 self.crawler.stats.set_value(f"db/{key}", value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import socket
 
-from tests.conftest import run_cli
+from tests.conftest import query, run_cli
 
 
 def test_help_lists_the_commands():
@@ -66,7 +66,7 @@ def test_crawl_where_nothing_answers_reports_each_url_and_fails(tmp_path, databa
     assert failed.count("ConnectionRefusedError") == len(urls)
 
 
-def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, database_url, fixture_web):
+def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, database_url, fixture_web, engine):
     urls = [
         "http://www.bitwire.test/status/500",
         "http://www.bitwire.test/status/404",
@@ -97,3 +97,7 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
     assert "fetched: 1 pages" in result.stdout
     assert re.search(r"slow\?seconds=5 +DownloadTimeoutError", failed)
     assert "1 pages held no article" in result.stdout  # the home page is a capture, not an article
+    [home] = query(
+        engine, "SELECT note FROM captures WHERE url = 'http://www.rollingstone.test/' AND status = 200"
+    )
+    assert home["note"] and "www.rollingstone.test/" in home["note"]

@@ -190,6 +190,8 @@ def archived_urls(paths) -> set[str]:
 
     urls = set()
     for path in paths:
+        if not path.exists():  # renamed from .open while we looked
+            continue
         with path.open("rb") as fh:
             try:
                 for record in ArchiveIterator(fh, check_digests=True):

@@ -60,6 +60,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_story_clusters"),
     )
+    op.add_column("captures", sa.Column("note", sa.Text(), nullable=True))
     op.add_column("articles", sa.Column("url_key", sa.Text(), nullable=True))
     op.execute(BACKFILL_KEY)
     op.alter_column("articles", "url_key", nullable=False)
@@ -161,5 +162,6 @@ def downgrade() -> None:
     op.drop_constraint("uq_articles_url_key", "articles", type_="unique")
     op.create_unique_constraint("uq_articles_canonical_url", "articles", ["canonical_url"])
     op.drop_column("articles", "url_key")
+    op.drop_column("captures", "note")
     op.drop_table("story_clusters")
     op.execute(_previous["CORPUS_VIEW"])

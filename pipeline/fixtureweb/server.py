@@ -2,37 +2,35 @@
 
 Requests are routed on the host name of an absolute-form target (``GET http://host/path
 HTTP/1.1``, what proxy clients send) or of the ``Host`` header (origin-form). A host that is not
-a fixture outlet gets 502, so a crawl through this proxy can never reach the network.
+a fixture outlet nor an alias of one (``Site.aliases``: the ``m.`` hosts) gets 502, so a crawl
+through this proxy can never reach the network. What each host answers is in ``routes.py``.
+
+``FixtureWeb.edition`` (default 1) says which edition of the content the server serves; set it
+between two crawls to make updated pages change (``content/FORMAT.md``, "Editions").
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import re
 import socket
 import threading
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from html import escape
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .outlets import OUTLETS
+from .routes import TEXT, Response, index_html, reason, route
 from .site import Site, load_site
+
+__all__ = ["FixtureWeb", "Hit", "Response", "route"]
 
 log = logging.getLogger(__name__)
 
-HTML = "text/html; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
-MAX_SLOW_SECONDS = 30.0
 LOCAL_NAMES = frozenset({"", "127.0.0.1", "localhost", "::1", "0.0.0.0"})
-_SECTION = re.compile(r"^/section/([a-z0-9-]+)/$")
-_STATUS = re.compile(r"^/status/(\d{3})/?$")
 
 
 class Hit(NamedTuple):
@@ -43,101 +41,8 @@ class Hit(NamedTuple):
     status: int
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = HTML
-    headers: dict[str, str] = field(default_factory=dict)
-    last_modified: datetime | None = None
-    delay: float = 0.0  # seconds to wait before answering (/slow)
-
-
 def _http_date(dt: datetime) -> str:
     return format_datetime(dt.astimezone(UTC), usegmt=True)
-
-
-def _small_page(status: int, title: str, text: str) -> bytes:
-    return (
-        f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title></head>\n"
-        f"<body><h1>{escape(title)}</h1><p>{escape(text)}</p></body>\n</html>\n"
-    ).encode()
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
-
-
-def _not_found(host: str, path: str) -> Response:
-    return Response(
-        404, _small_page(404, "Page not found", f"There is no page at http://{host}{path}.")
-    )
-
-
-def route(site: Site, host: str, path: str, query: str = "") -> Response:
-    """The response of fixture host ``host`` (a key of OUTLETS) to a GET of ``path``."""
-    outlet = OUTLETS[host]
-    if path == "/robots.txt":
-        return Response(200, outlet.render_robots(host).encode(), TEXT)
-    if path == "/":
-        pages = [p for p in site.pages if p.host == host]
-        latest = max((p.last_modified for p in pages), default=None)
-        return Response(200, outlet.render_home(site).encode(), last_modified=latest)
-    if m := _SECTION.match(path):
-        html = outlet.render_section(site, m.group(1))
-        if html is None:
-            return _not_found(host, path)
-        pages = [p for p in site.pages if p.host == host and p.section_slug == m.group(1)]
-        latest = max((p.last_modified for p in pages), default=None)
-        return Response(200, html.encode(), last_modified=latest)
-    if page := site.get(host, path):
-        return Response(
-            200, outlet.render_article(site, page).encode(), last_modified=page.last_modified
-        )
-    if m := _STATUS.match(path):
-        status = int(m.group(1))
-        if not 200 <= status <= 599:
-            return _not_found(host, path)
-        headers = {"Location": f"http://{host}/"} if status in (301, 302, 303, 307, 308) else {}
-        body = (
-            b""
-            if status in (204, 304)
-            else _small_page(
-                status, f"{status} {_reason(status)}", f"Status {status}, as requested."
-            )
-        )
-        return Response(status, body, headers=headers)
-    if path.startswith("/redirect/"):
-        target = f"http://{host}/{path[len('/redirect/') :]}" + (f"?{query}" if query else "")
-        return Response(
-            301,
-            _small_page(301, "Moved Permanently", f"This page has moved to {target}."),
-            headers={"Location": target},
-        )
-    if path == "/slow":
-        raw = parse_qs(query).get("seconds", ["1"])[0]
-        try:
-            seconds = min(max(float(raw), 0.0), MAX_SLOW_SECONDS)
-        except ValueError:
-            return Response(
-                400, _small_page(400, "Bad Request", f"seconds must be a number, got {raw!r}.")
-            )
-        return Response(
-            200,
-            _small_page(200, "Slow page", f"Answered after {seconds:g} seconds."),
-            delay=seconds,
-        )
-    if not path.endswith("/") and (site.get(host, path + "/") or _SECTION.match(path + "/")):
-        return Response(
-            301,
-            _small_page(301, "Moved Permanently", "Trailing slash added."),
-            headers={"Location": f"http://{host}{path}/"},
-        )
-    return _not_found(host, path)
 
 
 def _accepts_gzip(accept_encoding: str | None) -> bool:
@@ -214,14 +119,15 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path) or "/"
         if host in LOCAL_NAMES or host == self.server.server_address[0]:
             response = self._direct(path)
-        elif host in OUTLETS:
-            response = route(web.site, host, path, parts.query)
+        elif host in OUTLETS or host in web.site.aliases:
+            response = route(web.site.at(web.edition), host, path, parts.query)
             if response.delay and web._stopping.wait(response.delay):
                 self.close_connection = True
                 return
         else:
             response = Response(502, f"unknown fixture host: {host}\n".encode(), TEXT)
-        if host in OUTLETS and OUTLETS[host].gzip:
+        outlet = OUTLETS.get(web.site.aliases.get(host, host))
+        if outlet is not None and outlet.gzip:
             response.headers["Vary"] = "Accept-Encoding"
             if response.body and _accepts_gzip(self.headers.get("Accept-Encoding")):
                 response.body = gzip.compress(response.body, mtime=0)
@@ -237,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
         return Response(200, self.server.web.index_html().encode())
 
     def _send(self, response: Response, head: bool) -> None:
-        self.send_response(response.status, _reason(response.status))
+        self.send_response(response.status, reason(response.status))
         if response.status != 204:
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
@@ -285,10 +191,13 @@ class FixtureWeb:
     ...     urllib.request.build_opener(urllib.request.ProxyHandler({"http": web.proxy_url}))
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, site: Site | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, site: Site | None = None, edition: int = 1
+    ) -> None:
         self.host = host
         self._port = port
         self.site = site if site is not None else load_site()
+        self.edition = edition
         self.requests = 0
         self._hits: deque[Hit] = deque(maxlen=10_000)
         self._count_lock = threading.Lock()
@@ -354,6 +263,17 @@ class FixtureWeb:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def edition(self) -> int:
+        """The edition of the content served; may be changed while serving."""
+        return self._edition
+
+    @edition.setter
+    def edition(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"edition must be an int >= 1, got {value!r}")
+        self._edition = value
+
     # addresses
     @property
     def port(self) -> int:
@@ -379,29 +299,4 @@ class FixtureWeb:
             self._hits.append(Hit(method, url, status))
 
     def index_html(self) -> str:
-        hosts = [h for h in self.site.hosts if h in OUTLETS] + sorted(
-            set(OUTLETS) - set(self.site.hosts)
-        )
-        blocks = []
-        for host in hosts:
-            urls = [f"http://{host}/", f"http://{host}/robots.txt"]
-            urls += sorted(
-                {
-                    f"http://{host}/section/{p.section_slug}/"
-                    for p in self.site.pages
-                    if p.host == host
-                }
-            )
-            urls += [p.url for p in self.site.pages if p.host == host]
-            items = "\n".join(f'<li><a href="{escape(u)}">{escape(u)}</a></li>' for u in urls)
-            blocks.append(
-                f"<h2>{escape(OUTLETS[host].name)} ({escape(host)})</h2>\n<ul>\n{items}\n</ul>"
-            )
-        example = f"curl -x {self.proxy_url} http://www.pacificcourier.test/"
-        return (
-            '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
-            "<title>Fixture web</title></head>\n<body>\n<h1>Fixture web</h1>\n"
-            "<p>Use this server as an HTTP proxy to reach the hosts below, "
-            f"e.g. <code>{escape(example)}</code>. "
-            "Any other host answers 502.</p>\n" + "\n".join(blocks) + "\n</body>\n</html>\n"
-        )
+        return index_html(self.site, self.proxy_url, self.edition)

@@ -1,75 +1,54 @@
-"""Parse the fixture web's content files (``content/<host>/*.txt``) into frozen dataclasses.
+"""The fixture web's content: every ``content/<host>/*.txt`` parsed into frozen ``Page`` objects.
 
-The format is described in ``content/FORMAT.md``.
+The format is described in ``content/FORMAT.md``; ``Page`` is in ``page.py``, the parser in
+``parse.py``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
+from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
+
+from .page import FIXTURE_NOW, KINDS, TOPICS, VARIANT_KINDS, Edition, Page, mobile_host, slugify
+from .parse import OPTIONAL_KEYS, REQUIRED_KEYS, parse_page
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+HUGE_COMMENTS = 1000  # an article with at least this many comments is a "huge" page
 
-REQUIRED_KEYS = ("kind", "topic", "path", "title", "published", "section")
-OPTIONAL_KEYS = (
-    "dek",
-    "authors",
-    "updated",
-    "tags",
-    "image_alt",
-    "image_caption",
-    "image_credit",
-    "syndicated_from",
-)
-KINDS = ("article",)
-TOPICS = ("on", "off")
-
-_KEY_LINE = re.compile(r"^([a-z_]+):(.*)$")
-
-
-def slugify(name: str) -> str:
-    """``"TV & Movies"`` -> ``"tv-movies"``: the slug of a section in ``/section/<slug>/``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+__all__ = [
+    "CONTENT_DIR",
+    "FIXTURE_NOW",
+    "KINDS",
+    "OPTIONAL_KEYS",
+    "REQUIRED_KEYS",
+    "TOPICS",
+    "VARIANT_KINDS",
+    "BadPage",
+    "Edition",
+    "OutletPages",
+    "Page",
+    "Site",
+    "load_site",
+    "mobile_host",
+    "parse_page",
+    "slugify",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One article page of one fixture host."""
+class BadPage(NamedTuple):
+    """What is wrong with a bad-input page and what a good pipeline does with it.
 
-    host: str
-    path: str
-    url: str
-    kind: str
-    topic: str
-    title: str
-    dek: str | None
-    authors: tuple[str, ...]
-    published: datetime
-    updated: datetime | None
-    section: str
-    tags: tuple[str, ...]
-    image_alt: str | None
-    image_caption: str | None
-    image_credit: str | None
-    syndicated_from: str | None
-    paragraphs: tuple[str, ...]
+    ``expect`` is ``"article"`` (it is an article: store it, handled as ``handling`` says) or
+    ``"skip"`` (no corpus row).
+    """
 
-    @property
-    def last_modified(self) -> datetime:
-        return self.updated or self.published
-
-    @property
-    def section_slug(self) -> str:
-        return slugify(self.section)
-
-    @property
-    def text(self) -> str:
-        """The body as plain text, one paragraph a line (what an ideal extractor returns)."""
-        return "\n".join(self.paragraphs)
+    problem: str
+    expect: str
+    handling: str
 
 
 @dataclass(frozen=True)
@@ -87,11 +66,73 @@ class OutletPages:
         return len(self.pages)
 
     def articles(self, topic: str | None = "on") -> tuple[Page, ...]:
-        return tuple(p for p in self.pages if topic is None or p.topic == topic)
+        return tuple(
+            p for p in self.pages if p.kind == "article" and (topic is None or p.topic == topic)
+        )
 
     @property
     def sections(self) -> tuple[str, ...]:
         return tuple(sorted({p.section for p in self.pages}))
+
+
+def _founded(host: str) -> int | None:
+    from .outlets import OUTLETS  # late import: outlets depends on this module
+
+    outlet = OUTLETS.get(host)
+    return outlet.founded if outlet else None
+
+
+def bad_page(page: Page) -> BadPage | None:
+    """The problem of a bad-input page, or None for a well-formed one."""
+    if page.kind == "video":
+        return BadPage("video", "skip", "a video page (og:type video.other): a player and a caption")
+    if page.kind == "paywall":
+        return BadPage("paywall", "skip", "a paywall stub: headline and one teaser paragraph")
+    if page.kind == "index":
+        return BadPage("index", "skip", "a listing of other articles at an article-like path")
+    if page.kind == "empty":
+        return BadPage("empty", "skip", "HTTP 200 with an empty body")
+    if page.charset == "none":
+        return BadPage("no-charset", "article", "no charset declared anywhere: the bytes are UTF-8")
+    if page.charset:
+        return BadPage(
+            "wrong-charset",
+            "article",
+            f"the Content-Type says charset={page.charset} but the bytes are UTF-8",
+        )
+    if page.mojibake:
+        return BadPage(
+            "mojibake",
+            "article",
+            "the served text is UTF-8 read as cp1252 and re-encoded (itâ€™s): repair it",
+        )
+    if page.comments and page.comments >= HUGE_COMMENTS:
+        return BadPage(
+            "huge", "article", f"the article, then {page.comments:,} reader comments: keep the text only"
+        )
+    if page.published > FIXTURE_NOW:
+        return BadPage(
+            "future-date",
+            "article",
+            f"states publication in {page.published.year}, in the future: do not trust the date",
+        )
+    founded = _founded(page.host)
+    if founded and page.published.year < founded:
+        return BadPage(
+            "predates-outlet",
+            "article",
+            f"states publication in {page.published.year}, before the outlet existed "
+            f"({founded}): do not trust the date",
+        )
+    return None
+
+
+def _pairs(groups: dict[str, list[Page]]) -> set[tuple[str, str]]:
+    return {
+        tuple(sorted((a.url, b.url)))  # type: ignore[misc]
+        for pages in groups.values()
+        for a, b in combinations(pages, 2)
+    }
 
 
 @dataclass(frozen=True)
@@ -100,14 +141,35 @@ class Site:
 
     root: Path
     pages: tuple[Page, ...]
+    edition: int = 1
     _by_url: dict[str, Page] = field(init=False, repr=False, compare=False)
+    _editions: dict[int, Site] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_url", {p.url: p for p in self.pages})
+        object.__setattr__(self, "_editions", {self.edition: self})
+
+    def at(self, edition: int) -> Site:
+        """The whole site as edition ``edition`` serves it (every page ``at(edition)``)."""
+        if edition not in self._editions:
+            pages = tuple(p.at(edition) for p in self.pages)
+            view = Site(root=self.root, pages=pages, edition=edition)
+            view._editions.update(self._editions)
+            for known in list(view._editions.values()):
+                known._editions[edition] = view
+        return self._editions[edition]
 
     @cached_property
     def hosts(self) -> tuple[str, ...]:
+        """The outlets' hosts (``www.*``): aliases such as ``m.*`` hosts are not among them."""
         return tuple(sorted({p.host for p in self.pages}))
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Alias host -> outlet host: the ``m.`` host of every outlet with a mobile variant."""
+        return {
+            mobile_host(p.host): p.host for p in self.pages if "mobile" in p.variants
+        }
 
     def outlet(self, host: str) -> OutletPages:
         """The pages of ``host`` (sorted by URL) and the outlet's name; KeyError if unknown."""
@@ -135,6 +197,53 @@ class Site:
     def get(self, host: str, path: str) -> Page | None:
         return self._by_url.get(f"http://{host}{path}")
 
+    # canonical identity
+    @cached_property
+    def variant_pages(self) -> dict[str, Page]:
+        """Every URL variant (``Page.variant_urls``) -> the one article it is a variant of."""
+        return {url: p for p in self.pages for url in p.variant_urls}
+
+    def canonical(self, url: str) -> str:
+        """The article URL a page URL or a URL variant stands for; KeyError if neither."""
+        if url in self._by_url:
+            return url
+        if url in self.variant_pages:
+            return self.variant_pages[url].url
+        raise KeyError(f"no fixture page or variant at {url!r}")
+
+    # versions
+    @property
+    def updated_pages(self) -> tuple[Page, ...]:
+        """Pages whose later editions really change (headline or text)."""
+        return tuple(p for p in self.pages if p.has_real_update)
+
+    # near-duplicates
+    def stories(self) -> dict[str, tuple[Page, ...]]:
+        """Story label -> its pages (sorted by URL): copies and light rewrites of one story."""
+        groups: dict[str, list[Page]] = {}
+        for p in self.pages:
+            if p.story:
+                groups.setdefault(p.story, []).append(p)
+        return {label: tuple(pages) for label, pages in sorted(groups.items())}
+
+    def story_pairs(self) -> set[tuple[str, str]]:
+        """Every pair of URLs (sorted) that are the same story."""
+        return _pairs({k: list(v) for k, v in self.stories().items()})
+
+    def event_pairs(self) -> set[tuple[str, str]]:
+        """Pairs of URLs (sorted) about the same event but NOT the same story: distinct reports."""
+        groups: dict[str, list[Page]] = {}
+        for p in self.pages:
+            if p.event:
+                groups.setdefault(p.event, []).append(p)
+        return _pairs(groups) - self.story_pairs()
+
+    # bad input
+    @cached_property
+    def bad_pages(self) -> dict[str, BadPage]:
+        """URL -> problem and expected handling, for every bad-input page."""
+        return {p.url: bad for p in self.pages if (bad := bad_page(p)) is not None}
+
 
 def load_site(root: Path | None = None) -> Site:
     """Read every ``<root>/<host>/*.txt`` (default: the package's ``content/``)."""
@@ -150,91 +259,14 @@ def load_site(root: Path | None = None) -> Site:
                 raise ValueError(f"{file}: path {page.path} already used by {seen[page.url]}")
             seen[page.url] = file
             pages.append(page)
+    # a story or event label names a group: one page alone under a label is a typo
+    for key in ("story", "event"):
+        counts: dict[str, list[Page]] = {}
+        for page in pages:
+            if label := getattr(page, key):
+                counts.setdefault(label, []).append(page)
+        for label, group in sorted(counts.items()):
+            if len(group) == 1:
+                raise ValueError(f"{seen[group[0].url]}: {key} {label!r} is used by no other page")
     pages.sort(key=lambda p: p.url)
     return Site(root=root, pages=tuple(pages))
-
-
-def parse_page(text: str, host: str, source: Path | str = "<string>") -> Page:
-    """Parse one content file; ValueError names ``source`` and the problem."""
-
-    def fail(problem: str) -> ValueError:
-        return ValueError(f"{source}: {problem}")
-
-    lines = text.splitlines()
-    try:
-        sep = next(i for i, line in enumerate(lines) if line.strip() == "---")
-    except StopIteration:
-        raise fail("no '---' line between the header and the body") from None
-
-    header: dict[str, str] = {}
-    for n, line in enumerate(lines[:sep], start=1):
-        if not line.strip():
-            continue
-        m = _KEY_LINE.match(line)
-        if not m:
-            raise fail(f"line {n}: expected 'key: value', got {line!r}")
-        key, value = m.group(1), m.group(2).strip()
-        if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
-            raise fail(f"line {n}: unknown key {key!r}")
-        if key in header:
-            raise fail(f"line {n}: duplicate key {key!r}")
-        header[key] = value
-    for key in REQUIRED_KEYS:
-        if not header.get(key):
-            raise fail(f"missing required key {key!r}")
-
-    if header["kind"] not in KINDS:
-        raise fail(f"kind must be one of {KINDS}, got {header['kind']!r}")
-    if header["topic"] not in TOPICS:
-        raise fail(f"topic must be 'on' or 'off', got {header['topic']!r}")
-    path = header["path"]
-    if not path.startswith("/") or any(c.isspace() for c in path):
-        raise fail(f"path must start with '/' and hold no spaces, got {path!r}")
-
-    def date(key: str) -> datetime | None:
-        value = header.get(key)
-        if not value:
-            return None
-        try:
-            dt = datetime.fromisoformat(value)
-        except ValueError:
-            raise fail(f"bad date in {key!r}: {value!r} is not ISO 8601") from None
-        if dt.tzinfo is None or dt.utcoffset() is None:
-            raise fail(f"bad date in {key!r}: {value!r} has no UTC offset")
-        return dt
-
-    def opt(key: str) -> str | None:
-        return header.get(key) or None
-
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in lines[sep + 1 :] + [""]:
-        if line.strip():
-            current.append(line.strip())
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    if not paragraphs:
-        raise fail("the body has no paragraphs")
-
-    published = date("published")
-    assert published is not None
-    return Page(
-        host=host,
-        path=path,
-        url=f"http://{host}{path}",
-        kind=header["kind"],
-        topic=header["topic"],
-        title=header["title"],
-        dek=opt("dek"),
-        authors=tuple(a.strip() for a in header.get("authors", "").split(";") if a.strip()),
-        published=published,
-        updated=date("updated"),
-        section=header["section"],
-        tags=tuple(t.strip() for t in header.get("tags", "").split(",") if t.strip()),
-        image_alt=opt("image_alt"),
-        image_caption=opt("image_caption"),
-        image_credit=opt("image_credit"),
-        syndicated_from=opt("syndicated_from"),
-        paragraphs=tuple(paragraphs),
-    )

@@ -19,6 +19,10 @@ class Outlet:
     ``render_article(site, page)`` and ``render_home(site)`` return HTML;
     ``render_section(site, slug)`` returns HTML or None for an unknown section;
     ``render_robots(host)`` returns robots.txt text.
+    ``shell(title, canonical, main, head_extra)`` wraps a ``<main>`` fragment in the outlet's
+    chrome (the pages of ``special.py``: video, paywall, index); None for outlets without one.
+    ``founded`` is the year the outlet started (a stated publication date before it is wrong);
+    ``print_canonical`` is False for an outlet whose print pages carry no canonical link.
     """
 
     host: str
@@ -28,3 +32,6 @@ class Outlet:
     render_home: Callable[[Site], str]
     render_section: Callable[[Site, str], str | None]
     render_robots: Callable[[str], str] = robots_txt
+    shell: Callable[[str, str, str, str], str] | None = None
+    founded: int | None = None
+    print_canonical: bool = True

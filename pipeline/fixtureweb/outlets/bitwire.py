@@ -47,7 +47,7 @@ NAV = (
 SCHEMA = "https://schema.org"
 
 
-def _shell(title: str, canonical: str, main: str) -> str:
+def _shell(title: str, canonical: str, main: str, head_extra: str = "") -> str:
     nav = "\n".join(
         f'      <li><a href="{BASE}/section/{slugify(n)}/">{esc(n)}</a></li>' for n in NAV
     )
@@ -61,7 +61,7 @@ def _shell(title: str, canonical: str, main: str) -> str:
 <link rel="stylesheet" href="/static/bw/app.4f1c2e.css">
 <script src="/static/bw/app.4f1c2e.js" defer></script>
 <script src="/static/bw/comments-widget.js" defer></script>
-</head>
+{head_extra}</head>
 <body class="bw">
 <div id="bw-cookie-notice" class="bw-cookie-notice">This site uses cookies. <a href="{BASE}/cookies/">Learn more</a> <button>OK</button></div>
 <header class="bw-header">
@@ -110,7 +110,7 @@ def render_article(site: Site, page: Page) -> str:
     comments = "\n".join(
         f"""      <div class="bw-comment"><div class="bw-comment__head"><b>{esc(n)}</b> &middot; {esc(w)}</div>
         <div class="bw-comment__text">{esc(t)}</div><div class="bw-comment__votes"><button>&#9650; Upvote</button> <button>Reply</button></div></div>"""
-        for n, w, t in comments_for(page, 2 + len(page.paragraphs) % 2)
+        for n, w, t in comments_for(page, page.comments or 2 + len(page.paragraphs) % 2)
     )
     main = f"""<main class="bw-main">
   <article class="bw-article" itemscope itemtype="{SCHEMA}/NewsArticle">
@@ -183,4 +183,6 @@ def render_section(site: Site, slug: str) -> str | None:
     )
 
 
-OUTLET = Outlet(HOST, NAME, True, render_article, render_home, render_section)
+OUTLET = Outlet(
+    HOST, NAME, True, render_article, render_home, render_section, shell=_shell, founded=2006
+)

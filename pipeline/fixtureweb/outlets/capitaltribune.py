@@ -59,7 +59,7 @@ def _source_name(host: str) -> str:
     return outlet.name if outlet else host
 
 
-def _shell(title: str, canonical: str, main: str) -> str:
+def _shell(title: str, canonical: str, main: str, head_extra: str = "") -> str:
     nav = " | ".join(f'<a href="{BASE}/section/{slugify(n)}/">{esc(n)}</a>' for n in NAV)
     return f"""<!doctype html>
 <html lang="en">
@@ -70,7 +70,7 @@ def _shell(title: str, canonical: str, main: str) -> str:
 <link rel="stylesheet" type="text/css" href="/css/tribune.css">
 <link rel="stylesheet" type="text/css" href="/css/print.css" media="print">
 <script type="text/javascript" src="/js/tribune.js"></script>
-</head>
+{head_extra}</head>
 <body>
 <div id="cookie-consent" class="consent-bar">The Capital Tribune uses cookies to improve your experience. <a href="{BASE}/privacy/">Privacy policy</a> <a href="#" class="consent-close">Close</a></div>
 <div id="container">
@@ -172,4 +172,14 @@ def render_section(site: Site, slug: str) -> str | None:
     )
 
 
-OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section)
+OUTLET = Outlet(
+    HOST,
+    NAME,
+    False,
+    render_article,
+    render_home,
+    render_section,
+    shell=_shell,
+    founded=1877,
+    print_canonical=False,
+)

@@ -29,6 +29,7 @@ __all__ = [
     "comments_for",
     "robots_txt",
     "paragraphs_html",
+    "live_stats",
 ]
 
 MONTHS = (
@@ -94,7 +95,11 @@ def related(site: Site, page: Page, n: int = 4) -> list[Page]:
             p.url,
         )
     )
-    return others[:n]
+    chosen = others[:n]
+    if page.volatile and chosen:  # a "recommended" box that reshuffles between crawls
+        turn = (page.edition - 1) % len(chosen)
+        chosen = chosen[turn:] + chosen[:turn]
+    return chosen
 
 
 def most_read(site: Site, host: str, exclude: str | None = None, n: int = 5) -> list[Page]:
@@ -160,7 +165,12 @@ def comments_for(page: Page, n: int = 3) -> list[tuple[str, str, str]]:
     for i in range(n):
         name = _COMMENTERS[(seed + 5 * i) % len(_COMMENTERS)]
         text = pool[(seed // 7 + 3 * i) % len(pool)]
-        when = page.published + timedelta(hours=2 + 3 * i, minutes=(seed + 17 * i) % 60)
+        if n > 10:  # a long thread: a comment every few minutes, some of them replies
+            when = page.published + timedelta(minutes=30 + 2 * i + (seed + i) % 2)
+            if i % 3 == 1:
+                text = f"@{_COMMENTERS[(seed + 5 * i - 5) % len(_COMMENTERS)]} {text}"
+        else:
+            when = page.published + timedelta(hours=2 + 3 * i, minutes=(seed + 17 * i) % 60)
         out.append((name, f"{long_date(when)} at {clock(when, 'caps')}", text))
     return out
 
@@ -169,5 +179,17 @@ def robots_txt(host: str) -> str:
     return "User-agent: *\nAllow: /\n"
 
 
+def live_stats(page: Page) -> str:
+    """``Updated 5 minutes ago · 1,204 shares``: counters that change every edition."""
+    seed = zlib.crc32(page.url.encode())
+    minutes = 2 + (seed + 13 * page.edition) % 57
+    shares = 600 + seed % 1400 + 379 * (page.edition - 1) + (seed >> 8) % 97 * page.edition
+    return f"Updated {minutes} minutes ago \u00b7 {shares:,} shares"
+
+
 def paragraphs_html(page: Page, indent: str = "      ", attrs: str = "") -> str:
-    return "\n".join(f"{indent}<p{attrs}>{esc(p)}</p>" for p in page.paragraphs)
+    """The body paragraphs; a volatile page's live counters come first, inside the body."""
+    lines = [f"{indent}<p{attrs}>{esc(p)}</p>" for p in page.paragraphs]
+    if page.volatile:
+        lines.insert(0, f'{indent}<p class="live-stats">{esc(live_stats(page))}</p>')
+    return "\n".join(lines)

@@ -144,7 +144,7 @@ def render_article(site: Site, page: Page) -> str:
     comments = "\n".join(
         f"""        <li class="pc-comment"><p class="pc-comment-meta"><strong>{esc(n)}</strong> <span>{esc(w)}</span></p>
           <p class="pc-comment-body">{esc(t)}</p><a class="pc-comment-reply" href="#reply">Reply</a></li>"""
-        for n, w, t in comments_for(page, 3)
+        for n, w, t in comments_for(page, page.comments or 3)
     )
     main = f"""  <main class="pc-main">
     <article class="pc-article">
@@ -169,7 +169,7 @@ def render_article(site: Site, page: Page) -> str:
         <form action="{BASE}/newsletters/subscribe" method="post"><input type="email" name="email" placeholder="Email address"><button>Sign up</button></form>
       </div>
       <section class="pc-comments" id="comments">
-        <h3>Comments (3)</h3>
+        <h3>Comments ({page.comments or 3:,})</h3>
         <p class="pc-comments-note">Comments are moderated. Please keep the conversation civil.</p>
         <ol>
 {comments}
@@ -229,4 +229,6 @@ def render_section(site: Site, slug: str) -> str | None:
     )
 
 
-OUTLET = Outlet(HOST, NAME, True, render_article, render_home, render_section)
+OUTLET = Outlet(
+    HOST, NAME, True, render_article, render_home, render_section, shell=_shell, founded=1881
+)

@@ -333,4 +333,4 @@ def render_section(site: Site, slug: str) -> str | None:
     return _listing(site, name, pages, f"{BASE}/section/{slug}/")
 
 
-OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section)
+OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section, founded=1967)

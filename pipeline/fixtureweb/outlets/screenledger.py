@@ -211,4 +211,6 @@ def render_section(site: Site, slug: str) -> str | None:
     )
 
 
-OUTLET = Outlet(HOST, NAME, False, render_article, render_home, render_section)
+OUTLET = Outlet(
+    HOST, NAME, False, render_article, render_home, render_section, shell=_shell, founded=1934
+)
