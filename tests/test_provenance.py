@@ -190,9 +190,11 @@ def archived_urls(paths) -> set[str]:
 
     urls = set()
     for path in paths:
-        if not path.exists():  # renamed from .open while we looked
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:  # renamed from .open while we looked; the next poll sees it
             continue
-        with path.open("rb") as fh:
+        with fh:
             try:
                 for record in ArchiveIterator(fh, check_digests=True):
                     if record.rec_type == "response":
