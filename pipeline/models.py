@@ -87,6 +87,9 @@ class Capture(Base):
     # 'response', or 'revisit' when the payload was already archived (see refers_to_record_id).
     warc_type: Mapped[str | None] = mapped_column(Text)
     refers_to_record_id: Mapped[str | None] = mapped_column(Text)
+    # Validators for conditional re-fetches (If-None-Match / If-Modified-Since).
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     # Why a fetched page is not in the corpus as an article (index page, paywall stub, ...).
     note: Mapped[str | None] = mapped_column(Text)
 
