@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYWB_VENV  ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay
+.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
@@ -17,6 +17,7 @@ help:
 	@echo "make test            run the whole test suite"
 	@echo "make migrate         upgrade the corpus schema"
 	@echo "make psql            open psql on the corpus"
+	@echo "make cron            print the crontab line for a collection (INSTALL=1 installs it)"
 	@echo "make serve-fixtures  serve the fixture web on 127.0.0.1:8714 to browse by hand"
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
 
@@ -45,6 +46,10 @@ psql: $(STAMP)
 
 serve-fixtures: $(STAMP)
 	$(PY) -m pipeline serve-fixtures
+
+# make cron [COLLECTION=name] [SCHEDULE="0 */6 * * *"] [INSTALL=1]
+cron: $(STAMP)
+	$(PY) -m pipeline cron $(if $(COLLECTION),--collection $(COLLECTION)) $(if $(SCHEDULE),--schedule "$(SCHEDULE)") $(if $(INSTALL),--install)
 
 # Replay: pywb 2.10 pins packages (redis 2.10.6, werkzeug, pyOpenSSL) that clash with the crawler's,
 # so it gets its own virtual environment and runs as a separate process. The pins are the set

@@ -149,6 +149,26 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return 0 if rows else 1
 
 
+def cmd_cron(args: argparse.Namespace) -> int:
+    from pipeline.schedule import cron_line, install, validate_schedule
+
+    load_collection(args.collection)  # a typo is caught now, not at 3 a.m.
+    try:
+        validate_schedule(args.schedule)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    line = cron_line(args.collection, args.schedule)
+    if args.install:
+        try:
+            install(line, args.collection)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"installed in your crontab:\n{line}")
+    else:
+        print(line)
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from pipeline import replay
 
@@ -247,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     versions.add_argument("article", help="article id, canonical URL, or any URL variant of it")
     versions.set_defaults(func=cmd_versions)
+
+    cron = sub.add_parser("cron", help="print (or --install) the crontab line for a collection")
+    cron.add_argument("--collection", default=DEFAULT_COLLECTION, help="default: %(default)s")
+    cron.add_argument("--schedule", default="0 */6 * * *", help="cron schedule (default: %(default)s)")
+    cron.add_argument("--install", action="store_true", help="add it to your crontab")
+    cron.set_defaults(func=cmd_cron)
 
     replay = sub.add_parser("replay", help="index the WARC files and replay them with pywb")
     replay.add_argument("--port", type=int, default=8080, help="default: %(default)s")

@@ -25,6 +25,23 @@ class Seed:
 
 
 @dataclass(frozen=True, slots=True)
+class RecrawlPolicy:
+    """How often to fetch a known article again: recent ones often, old ones rarely."""
+
+    recent_days: int = 14
+    recent_every_hours: float = 6
+    old_every_days: float = 30
+
+    def due(self, last_fetched: dt.datetime, published: dt.datetime | None, now: dt.datetime) -> bool:
+        age_reference = published or last_fetched
+        if now - age_reference <= dt.timedelta(days=self.recent_days):
+            interval = dt.timedelta(hours=self.recent_every_hours)
+        else:
+            interval = dt.timedelta(days=self.old_every_days)
+        return now - last_fetched >= interval
+
+
+@dataclass(frozen=True, slots=True)
 class Collection:
     name: str
     title: str
@@ -36,6 +53,7 @@ class Collection:
     window_end: dt.date | None = None
     keywords: tuple[str, ...] = ()
     seeds: tuple[Seed, ...] = ()
+    recrawl: RecrawlPolicy | None = None  # None: every known URL is fetched again each run
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
@@ -87,6 +105,7 @@ def _parse(raw: dict, path: Path) -> Collection:
     if not isinstance(seeds_raw, list):
         raise fail("seeds must be an array of tables ([[seeds]])")
     seeds = tuple(_parse_seed(entry, number, fail) for number, entry in enumerate(seeds_raw, 1))
+    recrawl = _parse_recrawl(raw.get("recrawl"), fail)
     return Collection(
         name=meta["name"].strip(),
         title=meta["title"].strip(),
@@ -98,7 +117,22 @@ def _parse(raw: dict, path: Path) -> Collection:
         window_end=end,
         keywords=tuple(keywords),
         seeds=seeds,
+        recrawl=recrawl,
     )
+
+
+def _parse_recrawl(table: object, fail) -> RecrawlPolicy | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise fail("[recrawl] must be a table")
+    unknown = set(table) - {"recent_days", "recent_every_hours", "old_every_days"}
+    if unknown:
+        raise fail(f"[recrawl] has unknown keys: {', '.join(sorted(unknown))}")
+    for key, value in table.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise fail(f"[recrawl] {key} must be a number >= 0, got {value!r}")
+    return RecrawlPolicy(**table)
 
 
 def _parse_seed(entry: object, number: int, fail) -> Seed:

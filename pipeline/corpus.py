@@ -47,6 +47,7 @@ class CorpusWriter:
         items: list[PageItem],
         run_id: int | None = None,
         notes: dict[str, str] | None = None,
+        not_modified: list[dict] | None = None,
     ) -> None:
         """One transaction: captures, then articles and versions, then notes on captures
         (record id -> why the page is not an article)."""
@@ -66,6 +67,8 @@ class CorpusWriter:
                 )
             if items:
                 self._write_items(conn, sorted(items, key=lambda i: i.fetched_at), run_id)
+            if not_modified:
+                self._write_not_modified(conn, not_modified, run_id)
         self.counts.update(self.clusterer.counts)
 
     def _write_items(self, conn: Connection, items: list[PageItem], run_id) -> None:
@@ -112,6 +115,46 @@ class CorpusWriter:
                     self.clusterer.assign(
                         conn, article_id, version_id, new_texts[(article_id, capture_id)], run_id
                     )
+        if decisions:
+            conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
+
+    def _write_not_modified(self, conn: Connection, events: list[dict], run_id) -> None:
+        """A 304 to a conditional request: the article was seen, unchanged."""
+        record_ids = [e["capture"] for e in events] + [e["original"] for e in events]
+        ids = dict(
+            conn.execute(
+                select(Capture.warc_record_id, Capture.id).where(Capture.warc_record_id.in_(record_ids))
+            ).all()
+        )
+        articles = dict(
+            conn.execute(
+                select(ArticleVersion.capture_id, ArticleVersion.article_id).where(
+                    ArticleVersion.capture_id.in_([ids.get(e["original"]) for e in events])
+                )
+            ).all()
+        )
+        decisions = []
+        for event in events:
+            article_id = articles.get(ids.get(event["original"]))
+            if article_id is None:
+                continue  # the page was never an article
+            self.counts["unchanged"] += 1
+            conn.execute(
+                update(Article)
+                .where(Article.id == article_id)
+                .values(last_seen=func.greatest(Article.last_seen, event["fetched_at"]))
+            )
+            decisions.append(
+                {
+                    "run_id": run_id,
+                    "kind": "unchanged_refetch",
+                    "rule": "not-modified-304",
+                    "subject": event["url"],
+                    "article_id": article_id,
+                    "capture_id": ids.get(event["capture"]),
+                    "evidence": {"refers_to": event["original"]},
+                }
+            )
         if decisions:
             conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
+import shutil
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +16,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from pipeline.collection import Collection
+from pipeline.database import engine_for
+from pipeline.locks import collection_lock
+from pipeline.logs import install_run_log, quiet_network_tracebacks
 from pipeline.normalize import outlet_domain
-from pipeline.paths import warc_dir
+from pipeline.paths import data_dir, warc_dir
+from pipeline.pending import process_pending
 from spiders.seeds import SeedSpider
 from warc.index import update_index
 from warc.recover import recover_open_files
@@ -38,15 +42,30 @@ class CrawlReport:
     articles_unchanged: int
     not_articles: int
     warc_files: list[Path] = field(default_factory=list)
+    finish_reason: str = "finished"
+    notes: list[str] = field(default_factory=list)
+    log_file: Path | None = None
+    skipped: bool = False
+
+    @classmethod
+    def skipped_run(cls, collection: str) -> CrawlReport:
+        return cls(collection, None, 0.0, 0, 0, {}, 0, 0, 0, 0, skipped=True)
 
     @property
     def ok(self) -> bool:
-        """A run fails only when nothing at all could be fetched."""
-        return self.pages_fetched > 0
+        """A run fails only when nothing at all could be fetched; a skipped run is not a failure."""
+        return self.skipped or self.pages_fetched > 0 or self.finish_reason != "finished"
 
     def render(self) -> str:
-        lines = [
-            f"Crawl of '{self.collection}' (run {self.run_id}) ended after {self.seconds:.1f} s",
+        if self.skipped:
+            return (
+                f"Another crawl of '{self.collection}' is running: nothing to do "
+                "(this run exits without crawling)."
+            )
+        ended = "ended" if self.finish_reason == "finished" else f"stopped ({self.finish_reason})"
+        lines = [*self.notes]
+        lines += [
+            f"Crawl of '{self.collection}' (run {self.run_id}) {ended} after {self.seconds:.1f} s",
             f"  fetched: {self.pages_fetched} pages ({self.responses} HTTP responses archived)"
             f", failed: {len(self.failures)} URLs",
             f"  articles: {self.articles_new} new, {self.articles_updated} updated, "
@@ -55,6 +74,10 @@ class CrawlReport:
         for path in self.warc_files:
             size = path.stat().st_size if path.exists() else 0
             lines.append(f"  WARC: {path} ({size / 1e6:.2f} MB)")
+        if self.log_file:
+            lines.append(f"  log: {self.log_file}")
+        if self.finish_reason != "finished":
+            lines.append("  the next run resumes where this one stopped")
         if self.failures:
             lines.append("Failed URLs:")
             width = min(max(len(u) for u in self.failures), 100)
@@ -108,7 +131,19 @@ def run_crawl(
     log_level: str = "INFO",
     overrides: list[tuple[str, str]] = (),
 ) -> CrawlReport:
-    """Crawl the collection's seeds; every fetch goes to WARC, every article to the corpus."""
+    """Crawl the collection's seeds; every fetch goes to WARC, every article to the corpus.
+
+    One crawl per collection at a time (an advisory lock); a run that finds another one going
+    returns a skipped report at once. An interrupted run resumes where it stopped (JOBDIR).
+    """
+    engine = engine_for(database_url)
+    with collection_lock(engine, collection.name) as acquired:
+        if not acquired:
+            return CrawlReport.skipped_run(collection.name)
+        return _locked_crawl(collection, database_url, engine, proxy, log_level, overrides)
+
+
+def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides) -> CrawlReport:
     if proxy:
         # Scrapy's HttpProxyMiddleware reads these when the crawler starts.
         for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
@@ -116,20 +151,26 @@ def run_crawl(
         os.environ.pop("no_proxy", None)
         os.environ.pop("NO_PROXY", None)
     settings = crawl_settings(collection, database_url, log_level)
-    for recovery in recover_open_files(Path(settings.get("ARCHIVE_WARC_DIR"))):
-        print(recovery)  # a previous run was killed: keep its whole records
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")
+    directory = Path(settings.get("ARCHIVE_WARC_DIR"))
+    notes = [str(r) for r in recover_open_files(directory)]  # a previous run was killed
+    notes += [f"stored pending WARC files of {m}" for m in process_pending(engine)]
+    jobdir = Path(settings.get("JOBDIR") or data_dir() / "jobs" / collection.name)
+    if (jobdir / "requests.seen").exists():
+        notes.append(f"resuming the interrupted run kept in {jobdir}")
+    settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    log_file = install_run_log(collection.name, log_level)
+
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(SeedSpider)
-    # Scrapy (re)installs its log handler when the crawl starts; filter it from then on.
-    crawler.signals.connect(_quiet_network_tracebacks, signal=signals.engine_started)
+    crawler.signals.connect(quiet_network_tracebacks, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
     process.start()
     stats = crawler.stats.get_stats()
-    spider = crawler.spider
-    directory = Path(settings.get("ARCHIVE_WARC_DIR"))
+    if stats.get("finish_reason") == "finished":
+        shutil.rmtree(jobdir, ignore_errors=True)  # done: the next run starts afresh
     if directory.exists():
         update_index(directory)  # the CDXJ index beside the WARCs, for replay and lookups
     return CrawlReport(
@@ -138,28 +179,13 @@ def run_crawl(
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
         pages_fetched=stats.get("pages/fetched", 0),
         responses=stats.get("downloader/response_count", 0),
-        failures=dict(getattr(spider, "failures", {})),
+        failures=dict(getattr(crawler.spider, "failures", {})),
         articles_new=stats.get("db/new", 0),
         articles_updated=stats.get("db/updated", 0),
         articles_unchanged=stats.get("db/unchanged", 0),
         not_articles=stats.get("extract/no_article", 0) + stats.get("normalize/too_short", 0),
         warc_files=[directory / name for name in stats.get("warc/files", [])],
+        finish_reason=str(stats.get("finish_reason", "finished")),
+        notes=notes,
+        log_file=log_file,
     )
-
-
-class _DropNetworkTraceback(logging.Filter):
-    """Network failures are expected on the live web: log their message, not a traceback."""
-
-    EXPECTED_MODULES = ("twisted.internet.error", "twisted.web._newclient", "scrapy.exceptions")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[0] is not None:
-            if record.exc_info[0].__module__ in self.EXPECTED_MODULES:
-                record.exc_info = None
-                record.exc_text = None
-        return True
-
-
-def _quiet_network_tracebacks() -> None:
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_DropNetworkTraceback())

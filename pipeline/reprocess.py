@@ -183,6 +183,8 @@ def _archived(record, records: ArchiveIterator, path: Path, reference: str) -> A
         "payload_digest": location.payload_digest,
         "warc_type": record.rec_type,
         "refers_to_record_id": headers.get_header("WARC-Refers-To"),
+        "etag": http.get_header("ETag"),
+        "last_modified": http.get_header("Last-Modified"),
     }
     return ArchivedResponse(capture, location, content_type, body)
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.corpus import CorpusWriter
 from pipeline.database import engine_for
 from pipeline.models import Capture
 from pipeline.paths import resolve_warc, warc_reference
+from pipeline.pending import mark_pending, store_from_warcs
+from pipeline.recrawl import PreviousFetch, previous_fetch
 from pipeline.runs import finish_run, start_run
+from pipeline.signals import page_not_modified
 from warc.middleware import CaptureRecord, capture_recorded
 from warc.writer import RecordLocation, warc_date
 
@@ -53,6 +58,8 @@ class PostgresPipeline:
         self.captures: list[dict] = []
         self.items: list[PageItem] = []
         self.notes: dict[str, str] = {}
+        self.unsynced = False
+        self.not_modified: list[dict] = []
         self.run_id: int | None = None
 
     @classmethod
@@ -66,14 +73,23 @@ class PostgresPipeline:
             batch_size=crawler.settings.getint("ARCHIVE_DB_BATCH_SIZE", 50),
             crawler=crawler,
         )
+        pipeline.warc_dir = crawler.settings.get("ARCHIVE_WARC_DIR")
         crawler.signals.connect(pipeline.on_capture, signal=capture_recorded)
         # The WARC middleware asks the corpus whether a payload is already archived (revisits).
         crawler.previous_capture = pipeline.previous_capture
         crawler.signals.connect(pipeline.on_engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(pipeline.on_item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.on_not_modified, signal=page_not_modified)
+        crawler.last_capture = pipeline.last_capture
         return pipeline
 
     def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
+        try:
+            return self._previous_capture(url, digest)
+        except DBAPIError:
+            return None  # database away: archive the full response rather than a revisit
+
+    def _previous_capture(self, url: str, digest: str) -> RecordLocation | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(
@@ -114,6 +130,23 @@ class PostgresPipeline:
         if len(self.captures) >= self.batch_size * 4:
             self.flush()
 
+    def last_capture(self, url: str) -> PreviousFetch | None:
+        """What the corpus knows of a URL's last fetch, for conditional and scheduled re-fetches."""
+        try:
+            return previous_fetch(self.engine, url)
+        except DBAPIError:
+            return None
+
+    def on_not_modified(self, url, fetched_at, capture_record_id, original_record_id) -> None:
+        self.not_modified.append(
+            {
+                "url": url,
+                "fetched_at": fetched_at,
+                "capture": capture_record_id,
+                "original": original_record_id,
+            }
+        )
+
     def on_item_dropped(self, item, exception) -> None:
         """A page the pipeline judged not an article stays a capture, with the reason noted."""
         record_id = getattr(item, "capture_record_id", None) or getattr(
@@ -129,11 +162,24 @@ class PostgresPipeline:
         return item
 
     def flush(self) -> None:
-        captures, items, notes = self.captures, self.items, self.notes
-        if not captures and not items and not notes:
+        captures, items, notes, unmodified = self.captures, self.items, self.notes, self.not_modified
+        if not captures and not items and not notes and not unmodified:
             return
-        self.captures, self.items, self.notes = [], [], {}
-        self.writer.write(captures, items, run_id=self.run_id, notes=notes)
+        self.captures, self.items, self.notes, self.not_modified = [], [], {}, []
+        try:
+            self.writer.write(captures, items, run_id=self.run_id, notes=notes, not_modified=unmodified)
+        except DBAPIError as exc:
+            # The WARC files hold all of it: stored from there when the database is back.
+            self.unsynced = True
+            if self.crawler:
+                self.crawler.stats.inc_value("db/write_failures")
+            log.warning(
+                "database unavailable, %d captures and %d pages wait in the WARC files: %s",
+                len(captures),
+                len(items),
+                str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else exc,
+            )
+            return
         if self.crawler:
             for key, value in self.writer.counts.items():
                 self.crawler.stats.set_value(f"db/{key}", value)
@@ -147,11 +193,17 @@ class PostgresPipeline:
         if self.run_id is None or self.crawler is None:
             return
         stats = self.crawler.stats.get_stats()
+        warc_files = [str(Path(self.warc_dir) / name) for name in stats.get("warc/files", [])]
+        if self.unsynced and not store_from_warcs(self.engine, self.collection, warc_files):
+            mark_pending(self.collection, self.run_id, warc_files)
         reason = stats.get("finish_reason", "finished")
-        finish_run(
-            self.engine,
-            self.run_id,
-            status="finished" if reason == "finished" else str(reason),
-            stats=stats,
-            warc_files=list(stats.get("warc/files", [])),
-        )
+        try:
+            finish_run(
+                self.engine,
+                self.run_id,
+                status="finished" if reason == "finished" else str(reason),
+                stats=stats,
+                warc_files=[warc_reference(Path(p)) for p in warc_files],
+            )
+        except DBAPIError:
+            log.warning("database unavailable: run %s is not marked finished", self.run_id)

@@ -13,7 +13,8 @@ from twisted.python.failure import Failure
 
 from pipeline.collection import Collection, load_collection
 from pipeline.items import PageItem
-from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION
+from pipeline.signals import page_not_modified
+from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,46 @@ class SeedSpider(scrapy.Spider):
 
     async def start(self):
         for seed in self.collection.seeds:
-            yield scrapy.Request(
-                seed.url,
-                callback=self.parse_page,
-                errback=self.on_error,
-                meta={"discovered_via": "seeds", "discovered_from": str(self.collection.path.name)},
-            )
+            request = self.request_for(seed.url)
+            if request is not None:
+                yield request
+
+    def request_for(self, url: str) -> scrapy.Request | None:
+        """A request for a seed: conditional when the corpus knows the page, None when it is not
+        due again under the collection's re-crawl policy."""
+        meta = {"discovered_via": "seeds", "discovered_from": str(self.collection.path.name)}
+        headers = {}
+        lookup = getattr(self.crawler, "last_capture", None)
+        previous = lookup(url) if lookup else None
+        if previous is not None:
+            policy = self.collection.recrawl
+            now = dt.datetime.now(dt.UTC)
+            if policy and not policy.due(previous.last_fetched, previous.published_at, now):
+                self.crawler.stats.inc_value("pages/not_due")
+                return None
+            if previous.etag:
+                headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                headers["If-Modified-Since"] = previous.last_modified
+            if headers:
+                meta[REVISIT_OF] = previous.location
+                meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.on_error, headers=headers, meta=meta
+        )
 
     def parse_page(self, response: Response):
         self.crawler.stats.inc_value("pages/fetched")
+        if response.status == 304:
+            self.crawler.stats.inc_value("pages/not_modified")
+            self.crawler.signals.send_catch_log(
+                page_not_modified,
+                url=response.url,
+                fetched_at=response.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC),
+                capture_record_id=response.meta.get(CAPTURE_RECORD),
+                original_record_id=response.meta[REVISIT_OF].record_id,
+            )
+            return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("pages/not_text")
             return

@@ -100,4 +100,4 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
     [home] = query(
         engine, "SELECT note FROM captures WHERE url = 'http://www.rollingstone.test/' AND status = 200"
     )
-    assert home["note"] and "www.rollingstone.test/" in home["note"]
+    assert home["note"] and "home page" in home["note"]

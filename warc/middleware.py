@@ -33,6 +33,7 @@ capture_recorded = object()
 FETCH_STARTED = "warc_fetch_started"
 LOCATION = "warc_location"  # where the payload is archived (the original record for a revisit)
 CAPTURE_RECORD = "warc_capture_record_id"  # the record this fetch wrote (response or revisit)
+REVISIT_OF = "warc_revisit_of"  # set by a spider making a conditional request: the archived copy
 # Headers whose meaning no longer holds for the stored body (Twisted has already de-chunked it).
 REWRITTEN_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
 
@@ -53,6 +54,8 @@ class CaptureRecord:
     location: RecordLocation | None = None
     warc_type: str | None = None  # 'response', or 'revisit' for an already-archived payload
     refers_to_record_id: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -62,6 +65,11 @@ def _header_pairs(headers) -> list[tuple[str, str]]:
         text_name = REWRITTEN_HEADERS.get(text_name.lower(), text_name)
         pairs.extend((text_name, value.decode("latin-1")) for value in values)
     return pairs
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def exchange_from(request: Request, response: Response, started: dt.datetime) -> HttpExchange:
@@ -189,6 +197,8 @@ class WarcCaptureMiddleware:
                 location=location,
                 warc_type="revisit" if original else "response",
                 refers_to_record_id=original.record_id if original else None,
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
             )
         )
         return response

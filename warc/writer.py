@@ -26,6 +26,7 @@ from warcio.warcwriter import WARCWriter
 log = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +168,17 @@ class WarcFileWriter:
         return self._finish_exchange(current, exchange, response, warc_headers)
 
     def write_revisit(
-        self, exchange: HttpExchange, original: RecordLocation, original_uri: str
+        self,
+        exchange: HttpExchange,
+        original: RecordLocation,
+        original_uri: str,
+        not_modified: bool = False,
     ) -> RecordLocation:
-        """A re-fetch whose payload is already archived: headers only, pointing at the original."""
+        """A re-fetch whose payload is already archived: headers only, pointing at the original.
+
+        Profile identical-payload-digest for a 200 with the same payload; server-not-modified
+        for a 304 answer to a conditional request.
+        """
         current = self._file_for_next_record()
         warc_headers = self._exchange_warc_headers(exchange)
         warc_headers["WARC-Refers-To"] = original.record_id
@@ -181,6 +190,8 @@ class WarcFileWriter:
             http_headers=self._response_headers(exchange),
             warc_headers_dict=warc_headers,
         )
+        if not_modified:
+            revisit.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
         return self._finish_exchange(current, exchange, revisit, warc_headers)
 
     def write_metadata(self, url: str, date: str, concurrent_to: str, fields: list[tuple[str, str]]) -> None:
