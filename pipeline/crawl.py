@@ -46,6 +46,7 @@ class CrawlReport:
     notes: list[str] = field(default_factory=list)
     log_file: Path | None = None
     skipped: bool = False
+    not_due: int = 0  # known pages the re-crawl policy left for a later run
 
     @classmethod
     def skipped_run(cls, collection: str) -> CrawlReport:
@@ -54,7 +55,7 @@ class CrawlReport:
     @property
     def ok(self) -> bool:
         """A run fails only when nothing at all could be fetched; a skipped run is not a failure."""
-        return self.skipped or self.pages_fetched > 0 or self.finish_reason != "finished"
+        return self.skipped or self.pages_fetched > 0 or self.not_due > 0 or self.finish_reason != "finished"
 
     def render(self) -> str:
         if self.skipped:
@@ -74,6 +75,8 @@ class CrawlReport:
         for path in self.warc_files:
             size = path.stat().st_size if path.exists() else 0
             lines.append(f"  WARC: {path} ({size / 1e6:.2f} MB)")
+        if self.not_due:
+            lines.append(f"  {self.not_due} known pages not due for re-crawl yet ([recrawl] policy)")
         if self.log_file:
             lines.append(f"  log: {self.log_file}")
         if self.finish_reason != "finished":
@@ -188,4 +191,5 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides)
         finish_reason=str(stats.get("finish_reason", "finished")),
         notes=notes,
         log_file=log_file,
+        not_due=stats.get("pages/not_due", 0),
     )

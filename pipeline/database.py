@@ -58,12 +58,15 @@ def start_embedded(pgdata: Path | None = None) -> str:
     return sqlalchemy_url(server.get_uri(EMBEDDED_DB_NAME))
 
 
-def stop_embedded(pgdata: Path | None = None) -> None:
-    import pgserver
+def stop_embedded(pgdata: Path | None = None, mode: str = "fast") -> None:
+    """Stop the embedded server (it otherwise outlives every command, on purpose)."""
+    from pgserver._commands import pg_ctl
 
-    pgdata = pgdata or embedded_pgdata()
+    pgdata = (pgdata or embedded_pgdata()).resolve()
     if (pgdata / "postmaster.pid").exists():
-        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+        # As root, pgserver runs PostgreSQL as its own 'pgserver' system user.
+        user = "pgserver" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "-m", mode, "stop"], pgdata=pgdata, user=user)
 
 
 def resolve_database_url() -> str:
