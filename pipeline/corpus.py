@@ -66,7 +66,9 @@ class CorpusWriter:
                     [{"record_id": r, "note": n} for r, n in notes.items()],
                 )
             if items:
-                self._write_items(conn, sorted(items, key=lambda i: i.fetched_at), run_id)
+                # The article's own URL before its variants, so its text is the one versioned.
+                ordered = sorted(items, key=lambda i: (i.url != i.canonical_url, i.fetched_at))
+                self._write_items(conn, ordered, run_id)
             if not_modified:
                 self._write_not_modified(conn, not_modified, run_id)
         self.counts.update(self.clusterer.counts)
@@ -84,9 +86,14 @@ class CorpusWriter:
             fetch_id = capture_ids[item.capture_record_id or item.warc.record_id]  # this fetch
             key = _extraction_key(article_id, item)
             previous = latest.get(key)
-            if item.url != canonical[article_id]:
+            is_variant = item.url != canonical[article_id]
+            if is_variant:
                 self.counts["url_folded"] += 1
-                decisions.append(self._fold_decision(item, article_id, fetch_id, canonical, run_id))
+                decisions.append(
+                    self._fold_decision(item, article_id, fetch_id, canonical, run_id, previous)
+                )
+                if article_id in known_articles:
+                    continue  # an AMP/print/mobile copy never replaces the article's own text
             if previous == item.content_hash:
                 self.counts["unchanged"] += 1
                 decisions.append(self._unchanged_decision(item, article_id, fetch_id, run_id))
@@ -232,7 +239,7 @@ class CorpusWriter:
         return {(a, e, ev, _settings_key(s)): h for a, e, ev, s, h in rows}
 
     @staticmethod
-    def _fold_decision(item, article_id, capture_id, canonical, run_id) -> dict:
+    def _fold_decision(item, article_id, capture_id, canonical, run_id, previous) -> dict:
         return {
             "run_id": run_id,
             "kind": "url_folded",
@@ -245,6 +252,7 @@ class CorpusWriter:
                 "article_url": canonical[article_id],
                 "identity_key": item.url_key,
                 "declared_canonical": item.extracted.canonical_url,
+                "text_differs_from_article": previous is not None and previous != item.content_hash,
             },
         }
 

@@ -247,6 +247,7 @@ class Reprocessor:
         captures: list[dict] = []
         items: list[PageItem] = []
         notes: dict[str, str] = {}
+        variants: list[PageItem] = []
         files = warc_files(paths)
         for path in files:
             report.files += 1
@@ -255,11 +256,13 @@ class Reprocessor:
                 captures.append(archived.capture | {"run_id": report.run_id})
                 item = page_item(archived, self.via)
                 if item is not None and (item := self._through_stages(item, notes)) is not None:
-                    items.append(item)
+                    # URL variants after every article's own page, as a crawl does.
+                    (variants if item.url != item.canonical_url else items).append(item)
                 if len(captures) >= BATCH:
                     self.writer.write(captures, items, run_id=report.run_id, notes=notes)
                     captures, items, notes = [], [], {}
         self.writer.write(captures, items, run_id=report.run_id, notes=notes)
+        self.writer.write([], variants, run_id=report.run_id)
         report.counts = dict(self.writer.counts, not_articles=self.not_articles)
         stats = report.counts | {
             "files": report.files,

@@ -60,6 +60,7 @@ class PostgresPipeline:
         self.notes: dict[str, str] = {}
         self.unsynced = False
         self.not_modified: list[dict] = []
+        self.variants: list[PageItem] = []
         self.run_id: int | None = None
 
     @classmethod
@@ -156,6 +157,11 @@ class PostgresPipeline:
             self.notes[record_id] = str(exception)[:500]
 
     def process_item(self, item: PageItem) -> PageItem:
+        if item.url != item.canonical_url:
+            # URL variants (AMP, print, mobile, tracking) wait for the end of the run, so the
+            # article's own page is versioned first whatever order the downloads finished in.
+            self.variants.append(item)
+            return item
         self.items.append(item)
         if len(self.items) >= self.batch_size:
             self.flush()
@@ -185,6 +191,8 @@ class PostgresPipeline:
                 self.crawler.stats.set_value(f"db/{key}", value)
 
     def close_spider(self) -> None:
+        self.flush()
+        self.items, self.variants = self.variants, []
         self.flush()
 
     def on_engine_stopped(self) -> None:

@@ -165,11 +165,17 @@ class WarcCaptureMiddleware:
         started = request.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC)
         exchange = exchange_from(request, response, started)
         digest = payload_digest(exchange.body)
-        original = (
-            self.previous_capture(response.url, digest) if response.status == 200 and exchange.body else None
-        )
+        not_modified = response.status == 304 and request.meta.get(REVISIT_OF) is not None
+        if not_modified:
+            original = request.meta[REVISIT_OF]
+        elif response.status == 200:
+            original = self.previous_capture(response.url, digest)
+        else:
+            original = None
         if original is not None:
-            location = self.writer.write_revisit(exchange, original, response.url)
+            location = self.writer.write_revisit(
+                exchange, original, response.url, not_modified=not_modified
+            )
             request.meta[LOCATION] = original  # the article's bytes live in the original record
             self._inc("warc/revisits")
         else:

@@ -7,7 +7,7 @@ content file's header and body), and ``page.at(n)`` is the page as edition ``n``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 # every page of the fixture web was published before this moment (its "present"): a stated
@@ -71,7 +71,7 @@ class Page:
     charset: str | None = None  # "none" or the (wrong) charset the Content-Type declares
     mojibake: bool = False  # the served text is UTF-8 decoded as cp1252 and re-encoded
     comments: int | None = None  # reader comments rendered under the article (default: a few)
-    editions: tuple[Edition, ...] = ()  # edition 1 first, then every later one, ascending
+    editions: tuple[Edition, ...] = field(default=(), repr=False)  # edition 1 first, ascending
     edition: int = 1
 
     @property
