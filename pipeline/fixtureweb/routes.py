@@ -25,6 +25,7 @@ from html import escape
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
+from . import discovery
 from .outlets import OUTLETS
 from .page import Page
 from .site import Site
@@ -156,6 +157,8 @@ def _alias_route(site: Site, alias: str, path: str, query: str) -> Response:
 
 def route(site: Site, host: str, path: str, query: str = "") -> Response:
     """The response of fixture host ``host`` (a key of OUTLETS or of ``site.aliases``)."""
+    if (found := discovery.route(site, host, path, query)) is not None:
+        return found
     if host in site.aliases:
         return _alias_route(site, host, path, query)
     outlet = OUTLETS[host]

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from .outlets import OUTLETS
+from . import discovery
 from .routes import TEXT, Response, index_html, reason, route
 from .site import Site, load_site
 
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path) or "/"
         if host in LOCAL_NAMES or host == self.server.server_address[0]:
             response = self._direct(path)
-        elif host in OUTLETS or host in web.site.aliases:
+        elif host in OUTLETS or host in web.site.aliases or host in discovery.HOSTS:
             response = route(web.site.at(web.edition), host, path, parts.query)
             if response.delay and web._stopping.wait(response.delay):
                 self.close_connection = True
