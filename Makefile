@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYWB_VENV  ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron
+.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
@@ -20,6 +20,7 @@ help:
 	@echo "make cron            print the crontab line for a collection (INSTALL=1 installs it)"
 	@echo "make serve-fixtures  serve the fixture web on 127.0.0.1:8714 to browse by hand"
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
+	@echo "make report          write the coverage report to var/report/index.html (opens offline)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,9 @@ migrate: $(STAMP)
 
 psql: $(STAMP)
 	$(PY) -m pipeline psql
+
+psql-researcher: $(STAMP)
+	$(PY) -m pipeline psql --researcher
 
 serve-fixtures: $(STAMP)
 	$(PY) -m pipeline serve-fixtures
@@ -72,3 +76,7 @@ $(PYWB_STAMP): Makefile
 
 replay: $(STAMP) $(PYWB_STAMP)
 	$(PY) -m pipeline replay --port $(PORT)
+
+# The coverage report: one self-contained HTML page (plotly.js inlined), readable offline.
+report: $(STAMP)
+	$(PY) -m pipeline report

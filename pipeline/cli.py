@@ -17,6 +17,13 @@ from pipeline.database import (
 from pipeline.paths import warc_dir
 
 DEMO_COLLECTION = "demo"
+# Commands with parsers of their own (module, help): every further argument goes to them.
+PASSTHROUGH = {
+    "search": ("pipeline.search", "full-text search of the corpus (web-search syntax)"),
+    "export": ("pipeline.export", "export the corpus or a query (csv, jsonl, parquet) with citations"),
+    "report": ("pipeline.report", "write the coverage report (self-contained HTML)"),
+    "extract": ("pipeline.extract_cli", "extract articles from HTML files, one JSON line each"),
+}
 DEFAULT_FIXTURE_PORT = 8714
 
 EPILOG = """\
@@ -183,6 +190,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_psql(args: argparse.Namespace) -> int:
     url = _database(migrate=False)
+    if args.researcher:
+        from pipeline.researcher import researcher_pgoptions
+
+        # A read-only session as the researcher role; kept across psql reconnects.
+        os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} {researcher_pgoptions()}".strip()
     libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
     psql = shutil.which("psql")
     if not os.environ.get("DATABASE_URL"):
@@ -195,6 +207,17 @@ def cmd_psql(args: argparse.Namespace) -> int:
             "psql not found: install the PostgreSQL client (e.g. apt install postgresql-client)"
         )
     os.execv(psql, [psql, libpq_url, *args.psql_args])
+
+
+def _delegate(module: str):
+    """Run `module.main(arguments)`: the subcommand's own parser handles them, --help included."""
+
+    def run(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return import_module(module).main(args.passthrough)
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,7 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
 
     psql = sub.add_parser("psql", help="open psql on the corpus (extra arguments go to psql)")
+    psql.add_argument("--researcher", action="store_true", help="a read-only session as the researcher role")
     psql.set_defaults(func=cmd_psql)
+
+    for name, (module, text) in PASSTHROUGH.items():
+        sub.add_parser(name, help=text, add_help=False).set_defaults(func=_delegate(module))
 
     for command in (crawl, demo):
         command.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
@@ -289,10 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASSTHROUGH:
+        module = PASSTHROUGH[argv[0]][0]
+        return _run(argparse.Namespace(func=_delegate(module), passthrough=argv[1:]))
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "psql":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.psql_args = [a for a in extra if a != "--"]
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except (CollectionError, DatabaseUnavailable, CommandError) as exc:

@@ -101,3 +101,16 @@ def test_failed_fetches_and_server_errors_are_reported_not_fatal(tmp_path, datab
         engine, "SELECT note FROM captures WHERE url = 'http://www.rollingstone.test/' AND status = 200"
     )
     assert home["note"] and "home page" in home["note"]
+
+
+def test_reading_commands_are_wired(demo_archive, tmp_path):
+    env = {"DATABASE_URL": demo_archive.database_url, "ARCHIVE_DATA_DIR": str(demo_archive.data)}
+    found = run_cli("search", '"Guardians of Peace"', "--until", "2014-11-30", env=env)
+    assert found.returncode == 0, found.stderr
+    assert "Guardians" in found.stdout or "«" in found.stdout
+    out = tmp_path / "corpus.jsonl"
+    exported = run_cli("export", "--format", "jsonl", str(out), env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert out.exists() and (tmp_path / "corpus.jsonl.manifest.json").exists()
+    refused = run_cli("psql", "--researcher", "-c", "DELETE FROM articles", env=env)
+    assert refused.returncode != 0 and "read-only" in refused.stderr
