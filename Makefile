@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYWB_VENV  ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher
+.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
@@ -21,6 +21,7 @@ help:
 	@echo "make serve-fixtures  serve the fixture web on 127.0.0.1:8714 to browse by hand"
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
 	@echo "make report          write the coverage report to var/report/index.html (opens offline)"
+	@echo "make bench-extract   score our extractor against trafilatura, readability, newspaper4k"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,3 +81,14 @@ replay: $(STAMP) $(PYWB_STAMP)
 # The coverage report: one self-contained HTML page (plotly.js inlined), readable offline.
 report: $(STAMP)
 	$(PY) -m pipeline report
+
+# The extraction benchmark (bench/extraction.py) on ../shared/extraction-dev (EXTRACTION_DEV=...):
+# the libraries it compares against are the `bench` extra, installed into .venv on first use.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+bench-extract: $(BENCH_STAMP)
+	$(PY) -m bench.extraction

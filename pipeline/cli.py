@@ -74,7 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.crawl import run_crawl
     from pipeline.fixtureweb import FixtureWeb
 
-    collection = load_collection(DEMO_COLLECTION)
+    collection = load_collection(args.collection)
     url = _database()
     with FixtureWeb(port=args.port).start() as web:
         print(f"fixture web serving {len(web.site.hosts)} outlets via {web.proxy_url}")
@@ -251,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="crawl the bundled offline fixture web (no network needed)")
     demo.add_argument("--port", type=int, default=0, help="fixture web port (default: any free)")
+    demo.add_argument(
+        "--collection",
+        default=DEMO_COLLECTION,
+        help="a fixture-web collection: demo (every article as a seed) or demo-discovery "
+        "(found from sitemaps, feeds, references and links); default: %(default)s",
+    )
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve-fixtures", help="serve the fixture web to browse it by hand")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,57 @@ class RecrawlPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class SitemapSource:
+    """A sitemap, sitemap index, news sitemap, or a robots.txt whose Sitemap: lines name them."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """An RSS or Atom feed."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceSource:
+    """A page whose citations are coverage (e.g. the Wikipedia article on the incident)."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSource:
+    """A Wayback-style CDX API and the URL patterns to ask it for (captures in the window)."""
+
+    cdx: str
+    patterns: tuple[str, ...]
+    limit: int = 1000  # captures per pattern
+
+
+@dataclass(frozen=True, slots=True)
+class CommonCrawlSource:
+    """A Common Crawl index server, its crawls, and the data host the WARC records come from."""
+
+    index: str
+    data: str
+    patterns: tuple[str, ...]
+    crawls: tuple[str, ...]
+    limit: int = 1000  # records per pattern and crawl
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPolicy:
+    """Focused link following: how deep from a discovered page, how many pages per outlet, and the
+    relevance score a link (anchor + URL) and a page (keyword density) need."""
+
+    depth: int = 2
+    per_outlet: int = 200
+    min_score: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Collection:
     name: str
     title: str
@@ -54,6 +106,13 @@ class Collection:
     keywords: tuple[str, ...] = ()
     seeds: tuple[Seed, ...] = ()
     recrawl: RecrawlPolicy | None = None  # None: every known URL is fetched again each run
+    # Discovery sources beyond the seeds (spiders/collection.py runs them).
+    sitemaps: tuple[SitemapSource, ...] = ()
+    feeds: tuple[FeedSource, ...] = ()
+    references: tuple[ReferenceSource, ...] = ()
+    archives: tuple[ArchiveSource, ...] = ()
+    commoncrawl: tuple[CommonCrawlSource, ...] = ()
+    links: LinkPolicy | None = None  # None: no focused link following
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
@@ -106,6 +165,7 @@ def _parse(raw: dict, path: Path) -> Collection:
         raise fail("seeds must be an array of tables ([[seeds]])")
     seeds = tuple(_parse_seed(entry, number, fail) for number, entry in enumerate(seeds_raw, 1))
     recrawl = _parse_recrawl(raw.get("recrawl"), fail)
+    sources = _parse_sources(raw, fail)
     return Collection(
         name=meta["name"].strip(),
         title=meta["title"].strip(),
@@ -118,6 +178,7 @@ def _parse(raw: dict, path: Path) -> Collection:
         keywords=tuple(keywords),
         seeds=seeds,
         recrawl=recrawl,
+        **sources,
     )
 
 
@@ -148,3 +209,89 @@ def _parse_seed(entry: object, number: int, fail) -> Seed:
     if published is not None and not isinstance(published, dt.date):
         raise fail(f"seed #{number}: published must be a TOML date, got {published!r}")
     return Seed(url=url, outlet=entry.get("outlet"), published=published, title=entry.get("title"))
+
+
+_SOURCES = {  # table: (class, {key: (type, required)})
+    "sitemaps": (SitemapSource, {"url": ("url", True)}),
+    "feeds": (FeedSource, {"url": ("url", True)}),
+    "references": (ReferenceSource, {"url": ("url", True)}),
+    "archives": (
+        ArchiveSource,
+        {"cdx": ("url", True), "patterns": ("patterns", True), "limit": ("count", False)},
+    ),
+    "commoncrawl": (
+        CommonCrawlSource,
+        {
+            "index": ("url", True),
+            "data": ("url", True),
+            "patterns": ("patterns", True),
+            "crawls": ("crawls", True),
+            "limit": ("count", False),
+        },
+    ),
+}
+
+
+def _parse_sources(raw: dict, fail) -> dict:
+    """The discovery tables ([[sitemaps]], [[feeds]], [[references]], [[archives]], [[commoncrawl]],
+    [links]), each checked with the same one-line errors as the seeds."""
+    found: dict = {}
+    for table, (cls, keys) in _SOURCES.items():
+        entries = raw.get(table, [])
+        if not isinstance(entries, list):
+            raise fail(f"{table} must be an array of tables ([[{table}]])")
+        parsed = []
+        for number, entry in enumerate(entries, 1):
+            where = f"[[{table}]] #{number}"
+            if not isinstance(entry, dict):
+                raise fail(f"{where} must be a table")
+            unknown = set(entry) - set(keys)
+            if unknown:
+                raise fail(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+            values = {}
+            for key, (kind, required) in keys.items():
+                if key not in entry:
+                    if required:
+                        raise fail(f"{where} needs '{key}'")
+                    continue
+                values[key] = _source_value(entry[key], kind, f"{where} {key}", fail)
+            parsed.append(cls(**values))
+        found[table] = tuple(parsed)
+    found["links"] = _parse_links(raw.get("links"), fail)
+    return found
+
+
+def _source_value(value: object, kind: str, where: str, fail):
+    if kind == "url":
+        parts = urlsplit(value) if isinstance(value, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail(f"{where}: {value!r} is not an absolute http(s) URL")
+        return value
+    if kind == "count":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise fail(f"{where} must be a whole number >= 1, got {value!r}")
+        return value
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise fail(f"{where} must be a non-empty list of strings, got {value!r}")
+    for item in value:
+        if kind == "patterns" and (item != item.strip() or " " in item):
+            raise fail(f"{where}: {item!r} is not a URL pattern like 'www.example.com/2014/*'")
+        if kind == "crawls" and not re.fullmatch(r"CC-MAIN-\d{4}-\d{2}", item):
+            raise fail(f"{where}: {item!r} is not a crawl name like 'CC-MAIN-2014-52'")
+    return tuple(value)
+
+
+def _parse_links(table: object, fail) -> LinkPolicy | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise fail("[links] must be a table like { depth = 2, per_outlet = 200, min_score = 1.0 }")
+    unknown = set(table) - {"depth", "per_outlet", "min_score"}
+    if unknown:
+        raise fail(f"[links] has unknown keys: {', '.join(sorted(unknown))}")
+    for key, value in table.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise fail(f"[links] {key} must be a number >= 0, got {value!r}")
+        if key != "min_score" and not isinstance(value, int):
+            raise fail(f"[links] {key} must be a whole number, got {value!r}")
+    return LinkPolicy(**table)

@@ -9,6 +9,7 @@ into an article and every unchanged re-fetch is recorded in `decisions` with its
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select, update
@@ -200,6 +201,9 @@ class CorpusWriter:
                     "outlet_id": outlet_ids[item.outlet_domain],
                     "first_seen": item.fetched_at,
                     "last_seen": item.fetched_at,
+                    # First discovery wins: the conflict update below leaves these alone.
+                    "discovered_via": item.discovered_via,
+                    "discovered_from": item.discovered_from,
                 },
             )
             row["last_seen"] = max(row["last_seen"], item.fetched_at)
@@ -214,6 +218,21 @@ class CorpusWriter:
             ),
             list(rows.values()),
         )
+        archived = [
+            {
+                "record_id": i.capture_record_id or i.warc.record_id,
+                "at": datetime.fromisoformat(i.notes["archived_at"]),
+            }
+            for i in items
+            if i.notes.get("archived_at")
+        ]
+        if archived:  # pages taken from a web archive: the archive's capture time
+            conn.execute(
+                update(Capture)
+                .where(Capture.warc_record_id == bindparam("record_id"))
+                .values(archived_at=bindparam("at")),
+                archived,
+            )
         found = conn.execute(
             select(Article.url_key, Article.id, Article.canonical_url).where(Article.url_key.in_(rows))
         ).all()

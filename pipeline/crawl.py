@@ -22,7 +22,7 @@ from pipeline.logs import install_run_log, quiet_network_tracebacks
 from pipeline.normalize import outlet_domain
 from pipeline.paths import data_dir, warc_dir
 from pipeline.pending import process_pending
-from spiders.seeds import SeedSpider
+from spiders.collection import CollectionSpider
 from warc.index import update_index
 from warc.recover import recover_open_files
 
@@ -166,7 +166,7 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides)
     log_file = install_run_log(collection.name, log_level)
 
     process = CrawlerProcess(settings, install_root_handler=True)
-    crawler = process.create_crawler(SeedSpider)
+    crawler = process.create_crawler(CollectionSpider)
     crawler.signals.connect(quiet_network_tracebacks, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)

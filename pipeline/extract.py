@@ -1,235 +1,239 @@
-"""Article extraction: trafilatura for text, title and authors; the page's own metadata for dates.
+"""Article extraction: from a page's bytes to the text and metadata of its article, or the reason it
+has none.
 
-`extract_article` is the one code path: the crawl pipeline and any offline tool call it with the
-same bytes and get the same fields.
+`extract_page` is the one code path: the crawl pipeline, `reprocess` and `python -m pipeline
+extract` all call it with the archived bytes and get the same fields. The parts, each a module:
+
+- charset.py: bytes to text (declared charset checked against the bytes; mojibake repaired);
+- bodytext.py: the body paragraphs (trafilatura, checked against readability);
+- pagekind.py: pages with no article (home, index, video, paywall stub);
+- pagemeta.py: what the page states in markup (JSON-LD, meta tags, microdata), read once;
+- metadata.py, dates.py, bylines.py: headline, standfirst, section, tags, language, canonical URL
+  and outlet; published and updated times; authors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from typing import Any
-from urllib.parse import urlsplit
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
 
-import lxml.html
 import trafilatura
 from scrapy.exceptions import DropItem
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
+from pipeline import dates, metadata, pagekind
+from pipeline.bodytext import (
+    AGREEMENT,
+    MIN_READABILITY_WORDS,
+    READABILITY_MAX_CHARS,
+    TRAFILATURA_OPTIONS,
+    extract_body,
+    parse_html,
+)
+from pipeline.bylines import page_authors
+from pipeline.charset import decode_html, looks_binary, repair_mojibake
 from pipeline.items import Extracted, PageItem
+from pipeline.normalize import MIN_WORDS
+from pipeline.pagemeta import read_page
 
 log = logging.getLogger(__name__)
 
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
-# Recorded on every version row: a different setting is a different extraction, kept beside it.
-TRAFILATURA_OPTIONS = {
-    "include_comments": False,
-    "include_tables": True,
-    "deduplicate": False,
-}
+# Our own rules on top of the libraries; bump when a change here changes any output field.
+RULES_VERSION = "2"
 FAVOR = ("balanced", "precision", "recall")
+# Above this the page is a data dump or an endless listing, not an article; the WARC keeps it.
+MAX_PAGE_CHARS = 5_000_000
+
+
+@cache
+def _library_versions() -> dict[str, str]:
+    return {name: version(name) for name in ("dateparser", "ftfy", "htmldate")}
 
 
 def extractor_settings(favor: str = "balanced") -> dict:
+    """Everything that changes the output, stored on every version row (a row extracted with other
+    settings is another extraction, kept beside it)."""
     return {
-        "trafilatura": TRAFILATURA_OPTIONS | {"favor": favor},
-        "dates": "json-ld > meta/microdata > article time > trafilatura",
-        "language": "html lang > content-language > og:locale > trafilatura",
-        "article_pages": "not the site root; og:type absent or an article type",
+        "trafilatura": TRAFILATURA_OPTIONS | {"favor": favor, "with_metadata": False},
+        "readability_check": {
+            "used": favor != "recall",
+            "agreement": AGREEMENT,
+            "min_words": MIN_READABILITY_WORDS,
+            "max_chars": READABILITY_MAX_CHARS,
+        },
+        "dates": {
+            "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],
+            "earliest": dates.EARLIEST.date().isoformat(),
+            "future_slack_days": dates.FUTURE_SLACK.days,
+        },
+        "no_article": {
+            "min_words": MIN_WORDS,
+            "max_page_chars": MAX_PAGE_CHARS,
+            "index_teaser_share": pagekind.INDEX_SHARE,
+            "paywall_max_words": pagekind.PAYWALL_MAX_WORDS,
+            "video_max_words": pagekind.VIDEO_MAX_WORDS,
+        },
+        "rules": RULES_VERSION,
+        "versions": dict(_library_versions()),
     }
 
 
-# Metadata sources for dates, most explicit first: structured data the outlet maintains beats
-# markup conventions, which beat whatever date trafilatura infers from the page text.
-PUBLISHED_META = (
-    "article:published_time",
-    "og:article:published_time",
-    "datePublished",
-    "date",
-    "pubdate",
-    "publishdate",
-    "dc.date.issued",
-    "DC.date.issued",
-)
-MONTHS = {
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-}
-UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod")
+@dataclass(frozen=True, slots=True)
+class PageExtraction:
+    """What one page yielded: an article, or the reason it holds none; its tags; what was repaired."""
+
+    article: Extracted | None
+    reason: str | None = None
+    tags: tuple[str, ...] = ()
+    fixes: tuple[str, ...] = ()
 
 
-def parse_datetime(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 timestamp as an aware datetime (naive values are taken as UTC)."""
-    if not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+def _comparable(text: str | None) -> str:
+    return re.sub(r"\W+", " ", (text or "").lower()).strip()
 
 
-def _json_ld_objects(tree) -> list[dict[str, Any]]:
-    objects: list[dict[str, Any]] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list):
-                stack.extend(node)
-            elif isinstance(node, dict):
-                objects.append(node)
-                stack.extend(v for k, v in node.items() if k == "@graph")
-    return objects
-
-
-def _meta_values(tree) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for meta in tree.xpath("//meta[@content]"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
-        if key and key not in values:
-            values[key] = meta.get("content")
-    for node in tree.xpath("//*[@itemprop][@datetime]"):
-        values.setdefault(node.get("itemprop"), node.get("datetime"))
-    return values
-
-
-def page_dates(tree) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Published and updated times from JSON-LD, then meta/microdata, then <time datetime>."""
-    for obj in _json_ld_objects(tree):
-        published = parse_datetime(obj.get("datePublished"))
-        if published:
-            return published, parse_datetime(obj.get("dateModified"))
-    meta = _meta_values(tree)
-    published = next((parse_datetime(meta[k]) for k in PUBLISHED_META if k in meta), None)
-    updated = next((parse_datetime(meta[k]) for k in UPDATED_META if k in meta), None)
-    if published is None:
-        times = [parse_datetime(t) for t in tree.xpath("//article//time/@datetime")]
-        published = next((t for t in times if t), None)
-    return published, updated
-
-
-def page_site_name(tree) -> str | None:
-    """The outlet's own name for itself: og:site_name, publisher in JSON-LD or microdata, or the
-    `Headline | Outlet` suffix of the title."""
-    candidates = tree.xpath('//meta[@property="og:site_name"]/@content')
-    for obj in _json_ld_objects(tree):
-        publisher = obj.get("publisher")
-        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            candidates.append(publisher["name"])
-    for node in tree.xpath('//*[@itemprop="publisher"]//*[@itemprop="name"]'):
-        candidates.append(node.get("content") or node.text_content())
-    title = tree.xpath("string(//title)")
-    for separator in (" | ", " - ", " — ", " – "):
-        if separator in title:
-            candidates.append(title.rsplit(separator, 1)[1])
+def _body_only(
+    lines: tuple[str, ...], title: str | None, dek: str | None, authors: list[str]
+) -> tuple[str, ...]:
+    """The body without the headline, standfirst and byline that extractors leave at its top."""
+    heads = {_comparable(title), _comparable(dek)} - {""}
+    body = list(lines)
+    for _ in range(4):
+        if not body:
             break
-    for name in candidates:
-        name = " ".join(name.split())
-        if name and len(name.split()) <= 6:
-            return name
-    return None
+        first = _comparable(body[0])
+        byline = (
+            first.startswith("by ")
+            and len(first.split()) <= 20
+            and any(_comparable(a) in first for a in authors)
+        )
+        if first in heads or byline:
+            body.pop(0)
+        else:
+            break
+    return tuple(body)
 
 
-def page_language(tree) -> str | None:
-    candidates = tree.xpath("/html/@lang") + tree.xpath(
-        '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'
-    )
-    candidates += tree.xpath('//meta[@property="og:locale"]/@content')
-    for value in candidates:
-        primary = value.strip().replace("_", "-").split("-")[0].lower()
-        if primary.isalpha() and 2 <= len(primary) <= 3:
-            return primary
-    return None
+def extract_page(
+    html: str | bytes,
+    url: str,
+    favor: str = "balanced",
+    content_type: str | None = None,
+    captured_at: dt.datetime | None = None,
+) -> PageExtraction:
+    """Extract the article on one page (HTML as text, or as the bytes a server sent).
 
-
-def is_article_page(url: str, page_type: str | None) -> bool:
-    """Home pages and pages that declare another og:type (website, video, profile) hold no article."""
-    if urlsplit(url).path in ("", "/"):
-        return False
-    return not page_type or "article" in page_type.lower()
-
-
-def clean_authors(raw: str | None) -> list[str]:
-    """trafilatura's ';'-joined author string as a list of names, without dates or bylines."""
-    names = []
-    for part in (raw or "").split(";"):
-        name = part.strip().removeprefix("By ").removeprefix("by ").strip()
-        if not name or any(ch.isdigit() for ch in name) or name.lower() in MONTHS:
-            continue
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def extract_article(html: str, url: str, favor: str = "balanced") -> Extracted | None:
-    """Extract one article from a page's HTML, or None when the page holds no article text.
-
-    `favor` trades recall for precision ("precision", "recall"); "balanced" is trafilatura's default.
+    `content_type` is the HTTP Content-Type header (its charset wins over `<meta charset>`);
+    `captured_at` is when the page was fetched, the limit for plausible dates (default: now).
+    A page the code cannot handle is logged and reported as `reason`, so that one odd page never
+    stops a crawl or a rebuild of the corpus.
     """
     if favor not in FAVOR:
         raise ValueError(f"favor must be one of {', '.join(FAVOR)}, not {favor!r}")
-    if not html.strip():
-        return None
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        favor_precision=favor == "precision",
-        favor_recall=favor == "recall",
-        **TRAFILATURA_OPTIONS,
-    )
-    if document is None or not (document.text or "").strip():
-        return None
-    if not is_article_page(url, document.pagetype):
-        return None
     try:
-        tree = lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        tree = None
-    published, updated = page_dates(tree) if tree is not None else (None, None)
-    if published is None and document.date:
-        published = parse_datetime(document.date)
-    authors = clean_authors(document.author)
-    return Extracted(
-        title=document.title,
-        dek=document.description,
+        return _extract_page(html, url, favor, content_type, captured_at)
+    except Exception as exc:
+        log.exception("extraction failed on %s", url)
+        return PageExtraction(None, f"extraction failed: {type(exc).__name__}")
+
+
+def _extract_page(
+    html: str | bytes, url: str, favor: str, content_type: str | None, captured_at: dt.datetime | None
+) -> PageExtraction:
+    fixes: list[str] = []
+    if isinstance(html, bytes | bytearray):
+        if not bytes(html).strip():
+            return PageExtraction(None, "empty page")
+        if looks_binary(bytes(html), content_type):
+            return PageExtraction(None, "binary")
+        decoded = decode_html(bytes(html), content_type)
+        html, fixes = decoded.text, list(decoded.fixes)
+    if len(html) > MAX_PAGE_CHARS:
+        return PageExtraction(None, "too large", fixes=tuple(fixes))
+    html, repaired = repair_mojibake(html)
+    if repaired:
+        fixes.append("mojibake repaired (ftfy)")
+    tree = parse_html(html) if html.strip() else None
+    if tree is None or not tree.xpath("normalize-space(//body)"):
+        return PageExtraction(None, "empty page", fixes=tuple(fixes))
+    if pagekind.is_home_page(url):
+        return PageExtraction(None, "home page", fixes=tuple(fixes))
+    page = read_page(tree, url)
+    if pagekind.declared_video(page):
+        return PageExtraction(None, "video page", fixes=tuple(fixes))
+
+    lines = extract_body(html, url, favor).lines
+    title = metadata.title(page)
+    site_name = metadata.site_name(page)
+    authors = page_authors(page, site_name)
+    dek = metadata.dek(
+        page, title, next((line for line in lines if _comparable(line) != _comparable(title)), None)
+    )
+    lines = _body_only(lines, title, dek, authors)
+    if pagekind.paywalled(page, lines):
+        lines = pagekind.without_paywall_prompts(lines)
+        words = sum(len(line.split()) for line in lines)
+        if words < pagekind.PAYWALL_MAX_WORDS:
+            return PageExtraction(None, "paywall stub", fixes=tuple(fixes))
+        fixes.append("paywall: the page says it is paywalled; the text may be partial")
+    words = sum(len(line.split()) for line in lines)
+    if pagekind.video_url(url) and words < pagekind.VIDEO_MAX_WORDS:
+        return PageExtraction(None, "video page", fixes=tuple(fixes))
+    if lines and pagekind.listing_share(page, lines) >= pagekind.INDEX_SHARE:
+        return PageExtraction(None, "index page", fixes=tuple(fixes))
+    if not lines:
+        return PageExtraction(None, "no article text", fixes=tuple(fixes))
+    if words < MIN_WORDS:
+        return PageExtraction(None, "too short", fixes=tuple(fixes))
+
+    when = dates.page_dates(page, captured_at)
+    fixes.extend(when.fixes)
+    article = Extracted(
+        title=title,
+        dek=dek,
         authors=authors,
-        published_at=published,
-        updated_at=updated,
-        section=(document.categories or [None])[0] if document.categories else None,
-        language=(page_language(tree) if tree is not None else None) or document.language,
-        text=document.text,
-        canonical_url=document.url,
-        site_name=(page_site_name(tree) if tree is not None else None) or document.sitename,
+        published_at=when.published,
+        updated_at=when.updated,
+        section=metadata.section(page),
+        language=metadata.language(page),
+        text="\n".join(lines),
+        canonical_url=metadata.canonical_url(page),
+        site_name=site_name,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
         extractor_settings=extractor_settings(favor),
     )
+    return PageExtraction(article, None, metadata.tags(page), tuple(fixes))
+
+
+def extract_article(html: str, url: str, favor: str = "balanced") -> Extracted | None:
+    """The article on a page, or None when it holds none (see `extract_page` for why)."""
+    return extract_page(html, url, favor).article
+
+
+def _content_type(item: PageItem) -> str | None:
+    """The response's Content-Type when the item carries it; else the charset the fetch settled on
+    when it is not simply the page's own `<meta charset>` (then the HTTP header said so)."""
+    if content_type := getattr(item, "content_type", None):
+        return content_type
+    declared = html_body_declared_encoding(item.body)
+    if item.encoding and resolve_encoding(item.encoding) != resolve_encoding(declared or "utf-8"):
+        return f"text/html; charset={item.encoding}"
+    return None
 
 
 class ExtractPipeline:
-    """Stage 1: run the extractor on each archived page; pages with no article stay captures only."""
+    """Stage 1: extract each archived page's article; a page with none stays a capture only."""
 
     def __init__(self, stats=None, favor: str = "balanced") -> None:
+        if favor not in FAVOR:
+            raise ValueError(f"favor must be one of {', '.join(FAVOR)}, not {favor!r}")
         self.stats = stats
         self.favor = favor
 
@@ -237,14 +241,18 @@ class ExtractPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler.stats, favor=crawler.settings.get("ARCHIVE_EXTRACT_FAVOR", "balanced"))
 
-    def process_item(self, item: PageItem) -> PageItem:
-        html = item.body.decode(item.encoding or "utf-8", errors="replace")
-        extracted = extract_article(html, item.url, favor=self.favor)
-        if extracted is None:
-            if self.stats:
-                self.stats.inc_value("extract/no_article")
-            raise DropItem(f"no article text in {item.url}")
-        item.extracted = extracted
+    def _inc(self, key: str) -> None:
         if self.stats:
-            self.stats.inc_value("extract/articles")
+            self.stats.inc_value(key)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        result = extract_page(item.body, item.url, self.favor, _content_type(item), item.fetched_at)
+        for _ in result.fixes:
+            self._inc("extract/fixes")
+        if result.article is None:
+            self._inc("extract/no_article")
+            self._inc(f"extract/no_article/{result.reason}")
+            raise DropItem(result.reason)
+        item.extracted = result.article
+        self._inc("extract/articles")
         return item

@@ -154,6 +154,11 @@ class Capture(Base):
     note: Mapped[str | None] = mapped_column(
         Text, comment="Why a fetched page is not an article (index page, paywall stub, ...)."
     )
+    archived_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        comment="For a page taken from a web archive (Wayback, Common Crawl): when the archive captured "
+        "it (UTC); NULL for a live fetch.",
+    )
 
 
 class Story(Base):
@@ -198,6 +203,16 @@ class Article(Base):
     )
     last_seen: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), comment="When the article was last captured (UTC)."
+    )
+    discovered_via: Mapped[str | None] = mapped_column(
+        Text,
+        comment="How the article was first found: seeds, sitemap, feed, references, wayback, commoncrawl, "
+        "links (reprocess / import for rows rebuilt from WARC files).",
+    )
+    discovered_from: Mapped[str | None] = mapped_column(
+        Text,
+        comment="What led to it on that first discovery: the collection file, sitemap, feed, page or "
+        "archive query.",
     )
 
 

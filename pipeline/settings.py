@@ -29,11 +29,14 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600): raw bytes, every hop.
     "warc.middleware.WarcCaptureMiddleware": 950,
+    # Between the capture (950, so every 429 is archived) and RetryMiddleware (550): waits first.
+    "pipeline.retryafter.RetryAfterMiddleware": 560,
 }
 
 ITEM_PIPELINES = {
     "pipeline.extract.ExtractPipeline": 300,
     "pipeline.normalize.NormalizePipeline": 350,
+    "pipeline.relevance.RelevancePipeline": 375,
     "pipeline.dedupe.ExactDedupePipeline": 400,
     "pipeline.store.PostgresPipeline": 800,
 }
@@ -43,6 +46,8 @@ ARCHIVE_DB_BATCH_SIZE = 50
 ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's trade-off)
 # Outlet display names by registered domain, where og:site_name is missing or unhelpful.
 ARCHIVE_OUTLET_NAMES: dict[str, str] = {}
+ARCHIVE_RETRY_AFTER_BACKOFF = 1.0  # 429/503 without Retry-After: wait 1, 2, 4 ... s between tries
+ARCHIVE_RETRY_AFTER_MAX = 120  # seconds; a server asking for longer is given up on for this run
 ARCHIVE_WARC_DIR = str(warc_dir())
 ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_GZIP_LEVEL = 6
@@ -51,3 +56,7 @@ ARCHIVE_WARC_MAX_BYTES = 1_000_000_000
 ARCHIVE_WARC_PREFIX = "ARCHIVE"
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+DISCOVERY_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # sitemaps, feeds, CDX answers (also after gunzip)
+DISCOVERY_MIN_SCORE = 1.0  # page relevance below this keeps a page out of the corpus ([links] min_score)
+DISCOVERY_RELEVANCE_ENABLED = True

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+import warc  # noqa: F401 - lets warcio read brotli-encoded records (see warc/__init__.py)
 from pipeline.models import Capture
 from pipeline.paths import resolve_warc
 

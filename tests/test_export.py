@@ -12,8 +12,10 @@ import sys
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
 from pipeline.export import main
+from pipeline.migrate import alembic_config
 from pipeline.researcher import libpq_url
 from tests.conftest import ROOT
 
@@ -68,8 +70,12 @@ def test_corpus_export_with_citations_and_manifest(db, tmp_path, fmt):
     assert manifest["files"] == [{"path": out.name, "bytes": out.stat().st_size, "sha256": digest}]
     assert manifest["crawl_runs"] and manifest["crawl_runs"][0]["collection"] == "demo"
     assert manifest["warc_files"] and {r["warc_file"] for r in rows} == set(manifest["warc_files"])
-    assert manifest["software"]["incident-archive"] and manifest["software"]["schema_revision"] == "0005"
+    assert manifest["software"]["incident-archive"]
+    assert manifest["software"]["schema_revision"] == HEAD_REVISION
     assert manifest["created_at"].endswith("Z") and manifest["omitted_columns"] == ["search"]
+
+
+HEAD_REVISION = ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
 def test_types_survive_in_parquet_and_jsonl(db, tmp_path):

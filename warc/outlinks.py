@@ -32,7 +32,7 @@ def decoded_body(content_encoding: str | None, body: bytes, limit: int) -> bytes
                 except zlib.error:
                     body = _inflate(body, -zlib.MAX_WBITS, limit)
             elif encoding == "br" and brotli is not None:
-                body = brotli.decompress(body)[:limit]
+                body = _unbrotli(body, limit)
             elif encoding != "identity":
                 return None
     except (zlib.error, OSError, ValueError, getattr(brotli, "error", ValueError)):
@@ -44,6 +44,15 @@ def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
     inflater = zlib.decompressobj(wbits)
     out = inflater.decompress(data, limit)
     if inflater.unconsumed_tail:
+        raise ValueError(f"decoded body exceeds {limit} bytes")
+    return out
+
+
+def _unbrotli(data: bytes, limit: int) -> bytes:
+    """Brotli within `limit`: never inflates a bomb in memory (``brotli.decompress`` would)."""
+    decompressor = brotli.Decompressor()
+    out = decompressor.process(data, output_buffer_limit=limit + 1)
+    if len(out) > limit or not decompressor.is_finished():
         raise ValueError(f"decoded body exceeds {limit} bytes")
     return out
 

@@ -11,6 +11,10 @@ outlet host (``www.*``):
 | ``<path>amp/``, ``<path>index.html`` | the AMP variant / the article, if the article has it |
 | ``/status/<code>``, ``/redirect/<path>``, ``/slow?seconds=N`` | test helpers |
 | ``<path>`` of a page or section without its trailing slash | 301 to ``<path>/`` |
+| ``/hostile/...`` | misbehaving endpoints (``hostile.py``, answered by ``server.py``) |
+
+Every page carries an ``ETag`` (a hash of the page as this edition renders it) besides its
+``Last-Modified``, so a conditional re-fetch can get ``304 Not Modified`` (``server.py``).
 
 An alias host (``m.*``, ``Site.aliases``) serves the mobile variant of the articles that have one,
 its robots.txt, and redirects (302) everything else to the outlet host.
@@ -18,7 +22,9 @@ its robots.txt, and redirects (302) everything else to the outlet host.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
@@ -48,6 +54,16 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: datetime | None = None
     delay: float = 0.0  # seconds to wait before answering (/slow)
+    # Connection-level misbehaviour (hostile.py), acted on by the handler in server.py:
+    chunks: Iterable[bytes] | None = None  # body streamed instead of ``body``
+    declared_length: int | None = None  # Content-Length sent with ``chunks``; None: close-delimited
+    byte_interval: float = 0.0  # trickle: seconds between single bytes of ``chunks``
+    reset: bool = False  # after ``chunks``, reset the connection (RST) instead of finishing
+
+
+def etag_of(body: bytes) -> str:
+    """A strong validator for a page: the same bytes, the same tag, edition after edition."""
+    return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
 
 def small_page(status: int, title: str, text: str) -> bytes:
@@ -113,7 +129,10 @@ def page_response(site: Site, page: Page, variant: str | None = None) -> Respons
     if page.charset and variant is None:
         html = _META_CHARSET.sub("", html, count=1)
         content_type = "text/html" if page.charset == "none" else f"text/html; charset={page.charset}"
-    return Response(200, html.encode("utf-8"), content_type, last_modified=page.last_modified)
+    body = html.encode("utf-8")
+    return Response(
+        200, body, content_type, {"ETag": etag_of(body)}, last_modified=page.last_modified
+    )
 
 
 def _variant_of(site: Site, host: str, path: str, query: str) -> tuple[Page, str | None] | None:

@@ -7,6 +7,11 @@ through this proxy can never reach the network. What each host answers is in ``r
 
 ``FixtureWeb.edition`` (default 1) says which edition of the content the server serves; set it
 between two crawls to make updated pages change (``content/FORMAT.md``, "Editions").
+
+``FixtureWeb.conditional`` (default off, so a plain re-crawl still gets every page whole) makes the
+server answer ``If-None-Match`` / ``If-Modified-Since`` with ``304 Not Modified`` as real sites do.
+``/hostile/...`` on an outlet host is answered by ``hostile.py``; the handler here does what those
+answers need on the wire: stream, trickle one byte at a time, or reset the connection mid-body.
 """
 
 from __future__ import annotations
@@ -14,16 +19,17 @@ from __future__ import annotations
 import gzip
 import logging
 import socket
+import struct
 import threading
 from collections import deque
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from . import discovery, hostile
 from .outlets import OUTLETS
-from . import discovery
 from .routes import TEXT, Response, index_html, reason, route
 from .site import Site, load_site
 
@@ -61,6 +67,36 @@ def _accepts_gzip(accept_encoding: str | None) -> bool:
                     return False
         return True
     return False
+
+
+def _opaque(tag: str) -> str:
+    """An entity tag for weak comparison: no ``W/``, no ``-gzip`` coding suffix."""
+    tag = tag.strip().removeprefix("W/")
+    return tag[: -len('-gzip"')] + '"' if tag.endswith('-gzip"') else tag
+
+
+def not_modified(response: Response, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """Whether a 200 answer may become 304 (RFC 9110 13.2.2: If-None-Match wins over the date)."""
+    if response.status != 200 or response.chunks is not None:
+        return False
+    if if_none_match is not None:
+        etag = response.headers.get("ETag")
+        tags = {_opaque(t) for t in if_none_match.split(",") if t.strip()}
+        return etag is not None and ("*" in tags or _opaque(etag) in tags)
+    if not if_modified_since or response.last_modified is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return response.last_modified.replace(microsecond=0) <= since
+
+
+def _not_modified_response(response: Response) -> Response:
+    keep = {k: v for k, v in response.headers.items() if k in ("ETag", "Vary", "Cache-Control")}
+    return Response(304, b"", response.content_type, keep, last_modified=response.last_modified)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -120,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path) or "/"
         if host in LOCAL_NAMES or host == self.server.server_address[0]:
             response = self._direct(path)
+        elif host in OUTLETS and path.startswith(hostile.PREFIX):
+            response = web.hostile.route(host, path, parts.query)
         elif host in OUTLETS or host in web.site.aliases or host in discovery.HOSTS:
             response = route(web.site.at(web.edition), host, path, parts.query)
             if response.delay and web._stopping.wait(response.delay):
@@ -128,11 +166,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             response = Response(502, f"unknown fixture host: {host}\n".encode(), TEXT)
         outlet = OUTLETS.get(web.site.aliases.get(host, host))
-        if outlet is not None and outlet.gzip:
+        encoded = response.chunks is not None or "Content-Encoding" in response.headers
+        if outlet is not None and outlet.gzip and not encoded:
             response.headers["Vary"] = "Accept-Encoding"
             if response.body and _accepts_gzip(self.headers.get("Accept-Encoding")):
                 response.body = gzip.compress(response.body, mtime=0)
                 response.headers["Content-Encoding"] = "gzip"
+                if "ETag" in response.headers:  # another representation, another strong tag
+                    response.headers["ETag"] = response.headers["ETag"][:-1] + '-gzip"'
+        if web.conditional and not_modified(
+            response, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        ):
+            response = _not_modified_response(response)
         web._count(self.command, f"http://{host or '-'}{parts.path or '/'}", response.status)
         self._send(response, head)
 
@@ -145,16 +190,44 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response, head: bool) -> None:
         self.send_response(response.status, reason(response.status))
-        if response.status != 204:
+        if response.status not in (204, 304):
             self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
+            if response.chunks is None:
+                self.send_header("Content-Length", str(len(response.body)))
+            elif response.declared_length is not None:
+                self.send_header("Content-Length", str(response.declared_length))
+            else:  # the end of the body is the end of the connection
+                self.send_header("Connection", "close")
+                self.close_connection = True
         if response.last_modified is not None:
             self.send_header("Last-Modified", _http_date(response.last_modified))
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if not head and response.body:
+        if head:
+            return
+        if response.chunks is not None:
+            self._stream(response)
+        elif response.body:
             self.wfile.write(response.body)
+
+    def _stream(self, response: Response) -> None:
+        """Write a hostile body: chunk by chunk, or byte by byte; then maybe reset the connection."""
+        stopping = self.server.web._stopping
+        self.close_connection = True  # what was announced may not be what was sent
+        try:
+            for chunk in response.chunks or ():
+                if not response.byte_interval:
+                    self.wfile.write(chunk)
+                    continue
+                for i in range(len(chunk)):
+                    if stopping.wait(response.byte_interval):
+                        return
+                    self.wfile.write(chunk[i : i + 1])
+        except OSError:  # the client gave up (a size limit, a timeout): nothing to finish
+            return
+        if response.reset:
+            self.server.reset_on_close(self.connection)
 
 
 class _Server(ThreadingHTTPServer):
@@ -164,12 +237,28 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], web: FixtureWeb) -> None:
         self.web = web
         self._connections: set[socket.socket] = set()
+        self._resets: set[socket.socket] = set()
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def track(self, conn: socket.socket, add: bool) -> None:
         with self._lock:
             (self._connections.add if add else self._connections.discard)(conn)
+
+    def reset_on_close(self, conn: socket.socket) -> None:
+        """Close ``conn`` with a TCP reset (SO_LINGER 0), not an orderly FIN."""
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with self._lock:
+            self._resets.add(conn)
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        with self._lock:
+            reset = request in self._resets
+            self._resets.discard(request)
+        if reset:
+            self.close_request(request)  # no shutdown(SHUT_WR): that would send a FIN first
+        else:
+            super().shutdown_request(request)
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         # a client that hangs up mid-answer (a timeout test, a cancelled crawl) is not an error here
@@ -193,12 +282,19 @@ class FixtureWeb:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, site: Site | None = None, edition: int = 1
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        site: Site | None = None,
+        edition: int = 1,
+        conditional: bool = False,
     ) -> None:
         self.host = host
         self._port = port
         self.site = site if site is not None else load_site()
         self.edition = edition
+        self.conditional = conditional  # answer conditional requests with 304 when they match
+        self.hostile = hostile.Hostile()
         self.requests = 0
         self._hits: deque[Hit] = deque(maxlen=10_000)
         self._count_lock = threading.Lock()

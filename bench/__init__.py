@@ -1,0 +1,1 @@
+"""Benchmarks that need data outside the repository (see each module's docstring)."""

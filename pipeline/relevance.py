@@ -1,0 +1,98 @@
+"""Topic relevance: keyword scores for links and pages, and the pipeline stage that keeps off-topic
+pages out of the corpus (they stay captures, with the drop reason as their note).
+
+A keyword matches as a phrase of whole tokens, its last token also as a prefix ("hack" matches
+"hackers", "Sony Pictures" matches "Sony Pictures’"), so URL slugs and anchor text score alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Page score: keyword hits per 100 words of text, plus this much per keyword in the headline.
+TITLE_WEIGHT = 2.0
+DEFAULT_MIN_SCORE = 1.0
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    """The collection's keywords as token phrases."""
+
+    phrases: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, keywords) -> Keywords:
+        return cls(tuple(p for p in (tuple(tokens(k)) for k in keywords) if p))
+
+    def hits(self, words: list[str]) -> int:
+        """Occurrences of any keyword phrase in a token list."""
+        count = 0
+        for phrase in self.phrases:
+            n = len(phrase)
+            for i in range(len(words) - n + 1):
+                if words[i : i + n - 1] == list(phrase[:-1]) and words[i + n - 1].startswith(phrase[-1]):
+                    count += 1
+        return count
+
+    def distinct(self, words: list[str]) -> int:
+        """How many different keywords occur in a token list."""
+        return sum(1 for phrase in self.phrases if Keywords((phrase,)).hits(words))
+
+    def link_score(self, url: str, anchor: str = "") -> float:
+        """Distinct keywords in the anchor text and the URL's path tokens (the slug)."""
+        path = unquote(urlsplit(url).path)
+        return float(self.distinct(tokens(anchor) + ["|"] + tokens(path.replace("-", " "))))
+
+    def page_score(self, title: str | None, text: str) -> float:
+        """Keyword hits per 100 words of text, plus TITLE_WEIGHT per distinct keyword in the title."""
+        words = tokens(text)
+        density = 100.0 * self.hits(words) / max(len(words), 1)
+        return round(density + TITLE_WEIGHT * self.distinct(tokens(title or "")), 2)
+
+
+class RelevancePipeline:
+    """Drops pages that are not about the collection's topic; curated seeds are exempt."""
+
+    def __init__(self, keywords: Keywords | None = None, min_score: float = DEFAULT_MIN_SCORE, crawler=None):
+        self.keywords = keywords
+        self.min_score = min_score
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("DISCOVERY_RELEVANCE_ENABLED", True):
+            raise NotConfigured("DISCOVERY_RELEVANCE_ENABLED is off")
+        min_score = crawler.settings.getfloat("DISCOVERY_MIN_SCORE", DEFAULT_MIN_SCORE)
+        return cls(min_score=min_score, crawler=crawler)
+
+    def open_spider(self) -> None:
+        """Keywords and threshold come from the collection the spider crawls ([links] min_score)."""
+        collection = getattr(getattr(self.crawler, "spider", None), "collection", None)
+        if collection is not None and self.keywords is None:
+            self.keywords = Keywords.of(collection.keywords)
+            if collection.links is not None:
+                self.min_score = collection.links.min_score
+
+    def process_item(self, item):
+        if item.discovered_via == "seeds" or not self.keywords or not self.keywords.phrases:
+            return item
+        title = item.extracted.title if item.extracted else None
+        score = self.keywords.page_score(title, item.text or "")
+        if score < self.min_score:
+            self._count("relevance/off_topic")
+            raise DropItem(f"off-topic: score {score:.2f} < {self.min_score:g} ({item.discovered_via})")
+        self._count("relevance/on_topic")
+        return item
+
+    def _count(self, key: str) -> None:
+        if self.crawler is not None:
+            self.crawler.stats.inc_value(key)

@@ -1,0 +1,178 @@
+"""What every discovery source shares: a seen-URL filter before any request is built, discovery
+meta (how and from where a URL was found), the archived copy as fallback when the live page is
+gone, and focused link following from every fetched page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
+
+from pipeline.normalize import outlet_domain
+from pipeline.relevance import Keywords
+from spiders.seeds import SeedSpider, failure_reason
+
+# <prefix>/<14-digit timestamp>[id_|if_|...]/<original URL>: the Wayback Machine and pywb alike.
+ARCHIVE_URL = re.compile(r"^(?P<prefix>https?://.+?/)(?P<ts>\d{4,14})(?:[a-z]{2}_)?/(?P<url>https?://.+)$")
+ORIGINAL_URL = "archive_original_url"  # meta: the archive copy stands for this live URL
+ARCHIVE_COPY = "archive_copy"  # meta: where to fetch the page from if the live one fails
+_SKIPPED = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS) + (".xml", ".rss", ".gz")
+
+
+def raw_archive_url(url: str) -> str | None:
+    """The archive URL that answers the archived bytes unchanged (``<ts>id_/``), or None."""
+    m = ARCHIVE_URL.match(url)
+    return f"{m['prefix']}{m['ts']}id_/{m['url']}" if m else None
+
+
+def archive_time(url: str) -> dt.datetime | None:
+    """The capture time in an archive URL (UTC), padded as the Wayback Machine pads it."""
+    m = ARCHIVE_URL.match(url)
+    if not m:
+        return None
+    stamp = (m["ts"] + "0101000000")[:14] if len(m["ts"]) < 6 else m["ts"].ljust(14, "0")
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+class DiscoverySpider(SeedSpider):
+    """The seed spider plus the shared machinery of the discovery sources (no name: not run alone)."""
+
+    name = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: set[str] = set()
+        self.keywords = Keywords.of(self.collection.keywords)
+        self.per_outlet: dict[str, int] = {}
+        self.known_domains = {outlet_domain(s.url) for s in self.collection.seeds}
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(key, n)
+
+    def claim(self, url: str) -> bool:
+        """True the first time a URL is asked for: ~80 known links a page cost more in the
+        dupefilter than the fetch, so they never become requests."""
+        key = canonicalize_url(url, keep_fragments=False)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    async def start(self):
+        for seed in self.collection.seeds:
+            self.claim(seed.url)
+            request = self.request_for(seed.url)
+            if request is not None:
+                yield request
+
+    def source_request(self, url: str, callback, via: str, **meta: Any) -> scrapy.Request | None:
+        """A request for a discovery document (sitemap, feed, reference page, index query)."""
+        if not self.claim(url):
+            return None
+        meta.setdefault("discovered_via", via)
+        meta.setdefault("discovered_from", self.collection.path.name)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+
+    def candidate(
+        self, url: str, via: str, source: str, *, depth: int = 0, score: float = 0.0,
+        archive_copy: str | None = None,
+    ) -> scrapy.Request | None:
+        """A request for a page that may be an article, found by ``via`` on ``source``."""
+        if urlsplit(url).scheme not in ("http", "https") or not self.claim(url):
+            return None
+        self.known_domains.add(outlet_domain(url))
+        request = self.request_for(url)
+        if request is None:
+            return None
+        request.meta.update(discovered_via=via, discovered_from=source, link_depth=depth)
+        if archive_copy:
+            request.meta[ARCHIVE_COPY] = archive_copy
+        self.count(f"discovery/{via}")
+        return request.replace(errback=self.on_candidate_error, priority=int(score * 10) - depth)
+
+    def archive_request(self, archive_url: str, original: str, via: str, source: str) -> scrapy.Request:
+        meta = {"discovered_via": via, "discovered_from": source, ORIGINAL_URL: original, "link_depth": 0}
+        self.count("discovery/archive_copies")
+        return scrapy.Request(archive_url, callback=self.parse_page, errback=self.on_error, meta=meta)
+
+    def on_candidate_error(self, failure: Failure):
+        """A live page that failed (gone, 404/410, DNS) is taken from its archived copy, if known;
+        one that robots.txt forbids is not."""
+        self.on_error(failure)
+        request = failure.request
+        copy = request.meta.get(ARCHIVE_COPY)
+        forbidden = failure.check(IgnoreRequest) and not failure.check(HttpError)  # robots.txt
+        if copy and not forbidden and self.claim(copy):
+            log_reason = failure_reason(failure)
+            self.logger.info("taking %s from the archive (%s): %s", request.url, log_reason, copy)
+            yield self.archive_request(
+                copy, request.url, request.meta["discovered_via"], request.meta["discovered_from"]
+            )
+
+    def parse_page(self, response: Response):
+        original = response.meta.get(ORIGINAL_URL)
+        for item in super().parse_page(response):
+            if original:
+                # The article is the original URL's; the archive capture time is kept beside it.
+                captured = response.headers.get("Memento-Datetime")
+                when = None
+                if captured:
+                    try:
+                        when = dt.datetime.strptime(captured.decode(), "%a, %d %b %Y %H:%M:%S GMT")
+                        when = when.replace(tzinfo=dt.UTC)
+                    except ValueError:
+                        when = None
+                when = when or response.meta.get("archive_time") or archive_time(response.url)
+                item.notes["archive_url"] = response.url
+                if when:
+                    item.notes["archived_at"] = when.isoformat()
+                item.url = original
+                self.failures.pop(original, None)  # recovered: no longer a failed URL
+            yield item
+        if isinstance(response, TextResponse) and response.status == 200:
+            yield from self.follow_links(response)
+
+    # focused link following
+    def follow_links(self, response: TextResponse):
+        policy = self.collection.links
+        depth = response.meta.get("link_depth", 0)
+        if policy is None or depth >= policy.depth or not self.keywords.phrases:
+            return
+        if response.meta.get("discovered_via") != "seeds":  # curated pages need no score
+            title = response.xpath("normalize-space(//title)").get() or ""
+            text = " ".join(response.xpath("//p//text()").getall())
+            if self.keywords.page_score(title, text) < policy.min_score:
+                self.count("links/off_topic_pages")
+                return
+        base = response.meta.get(ORIGINAL_URL) or response.url
+        for anchor in response.xpath("//a[@href]"):
+            href = anchor.attrib["href"].strip()
+            url = urljoin(base, href).split("#", 1)[0]
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or parts.path.lower().endswith(_SKIPPED):
+                continue
+            domain = outlet_domain(url)
+            if domain not in self.known_domains:
+                continue
+            score = self.keywords.link_score(url, " ".join(anchor.xpath(".//text()").getall()))
+            if score < 1:
+                continue
+            if self.per_outlet.get(domain, 0) >= policy.per_outlet:
+                self.count("links/outlet_limit")
+                continue
+            request = self.candidate(url, "links", base, depth=depth + 1, score=score)
+            if request is not None:
+                self.per_outlet[domain] = self.per_outlet.get(domain, 0) + 1
+                yield request

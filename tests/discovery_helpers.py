@@ -1,0 +1,36 @@
+"""Shared by the discovery tests: fetch a fixture document, and crawl a collection file."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+HEAD = (
+    '[collection]\nname = "{name}"\ntitle = "T"\ncontact = "mailto:t@example.org"\n'
+    "window = {{ start = 2014-11-24, end = 2015-02-28 }}\n"
+    'keywords = ["Sony", "Guardians of Peace", "The Interview", "North Korea", "hack", "FBI", "leak",'
+    ' "cyber"]\n'
+)
+
+
+def get(web, url: str) -> bytes:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": web.proxy_url}))
+    with opener.open(url, timeout=30) as answer:
+        return answer.read()
+
+
+def crawl(web, make_database, tmp_path: Path, name: str, body: str):
+    """Crawl a collection of HEAD + body (or a whole file's text) through the fixture web;
+    (result, database URL, hits)."""
+    path = tmp_path / f"{name}.toml"
+    whole = body.lstrip().startswith(("#", "[collection]"))
+    path.write_text(body if whole else HEAD.format(name=name) + body, encoding="utf-8")
+    database = make_database()
+    before = len(web.hits)
+    env = {"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
+    result = run_cli("crawl", "--collection", str(path), "--proxy", web.proxy_url, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    return result, database, [h.url for h in web.hits[before:]]

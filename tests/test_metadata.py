@@ -1,0 +1,258 @@
+"""Headline, authors, dates and the rest, as each fixture page states them in its own convention
+(JSON-LD, OpenGraph/meta, microdata, byline text only, wire meta tags), and the rules behind them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from pipeline import dates, metadata
+from pipeline.bodytext import parse_html
+from pipeline.bylines import clean_names, page_authors, wire_agency
+from pipeline.extract import extract_page
+from pipeline.fixtureweb.outlets import OUTLETS
+from pipeline.fixtureweb.page import FIXTURE_NOW
+from pipeline.fixtureweb.routes import route
+from pipeline.pagemeta import read_page
+
+UTC = dt.UTC
+EST = dt.timezone(dt.timedelta(hours=-5))
+# Which fields each outlet shows at all (the content file may hold more than the page states):
+# the Global Wire prints no standfirst and no section; the Capital Tribune has no tags.
+STATES = {
+    "www.rollingstone.test": {"dek", "section", "tags"},
+    "www.pacificcourier.test": {"dek", "section", "tags"},
+    "www.screenledger.test": {"dek", "section", "tags"},
+    "www.bitwire.test": {"dek", "section", "tags"},
+    "www.capitaltribune.test": {"dek", "section"},
+    "www.globalwire.test": {"tags"},
+}
+UNTRUSTED_DATES = {"future-date", "predates-outlet"}
+
+
+@pytest.fixture(scope="module")
+def articles(site):
+    """Every article page as served, extracted, with its bad-input problem (None if well-formed)."""
+    bad = site.bad_pages
+    found = []
+    for page in site.pages:
+        if page.kind == "article":
+            response = route(site, page.host, page.path)
+            result = extract_page(
+                response.body, page.url, content_type=response.content_type, captured_at=FIXTURE_NOW
+            )
+            found.append((page, result, bad[page.url].problem if page.url in bad else None))
+    return found
+
+
+def test_headline_authors_and_times_are_those_the_page_states(articles):
+    for page, result, problem in articles:
+        article = result.article
+        assert article.title == page.title, page.url
+        assert article.authors == list(page.authors), page.url
+        assert article.updated_at == page.updated, page.url
+        if problem in UNTRUSTED_DATES:
+            continue
+        assert article.published_at == page.published, page.url
+        # the same instant, and in the zone the page states it (EST, PST, an ISO offset)
+        assert article.published_at.utcoffset() == page.published.utcoffset(), page.url
+
+
+def test_dates_the_page_cannot_have_are_not_trusted(site, articles):
+    checked = 0
+    for page, result, problem in articles:
+        if problem in UNTRUSTED_DATES:
+            checked += 1
+            assert result.article.published_at != page.published, page.url
+            assert any("ignored" in fix for fix in result.fixes), page.url
+            # the day in the URL, when it names one, is the fallback
+            if day := re.search(r"/(\d{4})/(\d\d)/(\d\d)/", page.path):
+                assert result.article.published_at == dt.datetime(*map(int, day.groups()), tzinfo=UTC)
+    assert checked == sum(1 for bad in site.bad_pages.values() if bad.problem in UNTRUSTED_DATES)
+
+
+def test_standfirst_section_and_tags_where_the_outlet_shows_them(articles):
+    for page, result, _ in articles:
+        shown = STATES.get(page.host, set())
+        article = result.article
+        assert article.dek == (page.dek if "dek" in shown else None), page.url
+        if "section" in shown:
+            assert article.section == page.section, page.url
+        assert result.tags == (page.tags if "tags" in shown else ()), page.url
+        assert article.canonical_url == page.url, page.url
+
+
+def test_site_name_is_the_outlet(articles):
+    for page, result, _ in articles:
+        assert result.article.site_name == OUTLETS[page.host].name, page.url
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Dana Whitfield, Staff Writer", ["Dana Whitfield"]),
+        ("Dana Whitfield Staff Writer", ["Dana Whitfield"]),
+        (
+            "By Dana Whitfield and Marcus Ortega | December 19, 2014 5:42 p.m. EST",
+            ["Dana Whitfield", "Marcus Ortega"],
+        ),
+        ("By Ji-won Bae, Global Wire", ["Ji-won Bae"]),
+        ("By JOHN DOE, Associated Press Writer", ["John Doe"]),
+        ("By the Associated Press", []),
+        ("Reuters", []),
+        ("AFP", []),
+        ("Tribune Staff", []),
+        ("By Courier staff", []),
+        ("Staff", []),
+        ("Martin Luther King, Jr.", ["Martin Luther King Jr."]),
+        ("Posted by Kara Novak", ["Kara Novak"]),
+        ("By Lena Okafor December 20, 2014", ["Lena Okafor"]),
+        ("A, B and C", []),
+        ("Anna Berg, Tomás Ruiz & Li Wei", ["Anna Berg", "Tomás Ruiz", "Li Wei"]),
+        ("@someone", []),
+        ("http://example.com/author/x", []),
+        ("Ludwig van Beethoven; Dana Whitfield; Dana Whitfield", ["Ludwig van Beethoven", "Dana Whitfield"]),
+    ],
+)
+def test_names_only(byline, names):
+    assert clean_names([byline]) == names
+
+
+def test_the_outlet_is_not_an_author():
+    assert clean_names(["The Pacific Courier"], outlet="The Pacific Courier") == []
+    assert clean_names(["Pacific Courier"], outlet="The Pacific Courier") == []
+
+
+def test_wire_agencies_table():
+    assert wire_agency("the Associated Press") == "Associated Press"
+    assert wire_agency("AP") == "Associated Press"
+    assert wire_agency("Agence France-Presse") == wire_agency("AFP") == "Agence France-Presse"
+    assert wire_agency("dpa") == "Deutsche Presse-Agentur"
+    assert wire_agency("Global Wire") == "Global Wire"
+    assert wire_agency("Dana Whitfield") is None
+
+
+def page(html: str, url: str = "http://x.test/news/1"):
+    return read_page(parse_html(html), url)
+
+
+def test_json_ld_authors_skip_organizations():
+    html = """<html><head><script type="application/ld+json">{"@context": "https://schema.org",
+      "@graph": [{"@type": "WebPage"}, {"@type": "NewsArticle", "headline": "H",
+      "author": [{"@type": "Person", "name": "Dana Whitfield"},
+                 {"@type": "Organization", "name": "Reuters"}]}]}
+    </script></head><body><p>x</p></body></html>"""
+    assert page_authors(page(html)) == ["Dana Whitfield"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "By Dana Whitfield | December 19, 2014 5:42 p.m. EST",
+            dt.datetime(2014, 12, 19, 17, 42, tzinfo=EST),
+        ),
+        (
+            "This story was updated at 6:40 p.m. PST on December 19, 2014.",
+            dt.datetime(2014, 12, 19, 18, 40, tzinfo=dt.timezone(dt.timedelta(hours=-8))),
+        ),
+        ("Published Dec. 19, 2014 4:12 PM", dt.datetime(2014, 12, 19, 16, 12)),
+        (
+            "19 December 2014, 09:05 KST",
+            dt.datetime(2014, 12, 19, 9, 5, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+        ),
+        ("no date here", None),
+    ],
+)
+def test_dates_written_for_readers(text, expected):
+    found = dates.parse_text(text)
+    assert found == expected
+    if expected is not None:
+        assert found.utcoffset() == expected.utcoffset()
+
+
+def dated(head: str = "", body: str = "", url: str = "http://x.test/news/1", captured=FIXTURE_NOW):
+    return dates.page_dates(page(f"<html><head>{head}</head><body>{body}</body></html>", url), captured)
+
+
+def ld(**fields) -> str:
+    return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **fields})}</script>'
+
+
+def test_json_ld_wins_over_meta_and_a_copied_modified_time_is_no_update():
+    found = dated(
+        ld(datePublished="2014-12-19T14:05:00-05:00", dateModified="2014-12-19T14:05:00-05:00")
+        + '<meta property="article:published_time" content="2014-12-18T10:00:00Z">'
+    )
+    assert found.published == dt.datetime(2014, 12, 19, 14, 5, tzinfo=EST)
+    assert found.updated is None
+    assert found.source == "json-ld"
+
+
+def test_an_update_is_kept_only_when_later():
+    later = dated(ld(datePublished="2014-12-19T14:05:00-05:00", dateModified="2014-12-19T18:40:00-05:00"))
+    assert later.updated == dt.datetime(2014, 12, 19, 18, 40, tzinfo=EST)
+    earlier = dated(ld(datePublished="2014-12-19T14:05:00-05:00", dateModified="2014-12-18T18:40:00-05:00"))
+    assert earlier.updated is None
+
+
+def test_naive_times_are_utc_and_flagged():
+    found = dated('<meta name="date" content="2014-12-19T14:05:00">')
+    assert found.published == dt.datetime(2014, 12, 19, 14, 5, tzinfo=UTC)
+    assert found.fixes == ("published time states no timezone: taken as UTC (meta)",)
+
+
+def test_implausible_dates_are_dropped_and_the_next_source_used():
+    future = dated(ld(datePublished="2031-12-18T14:20:00-05:00"), url="http://x.test/2014/12/18/story/")
+    assert future.published == dt.datetime(2014, 12, 18, tzinfo=UTC)
+    assert future.source == "url"
+    assert future.fixes == ("published date 2031-12-18 is in the future: ignored (json-ld)",)
+    placeholder = dated(ld(datePublished="1970-01-01T00:00:00Z"))
+    assert placeholder.published is None or placeholder.source == "htmldate"
+    assert placeholder.fixes == ("published date 1970-01-01 is before 1994: ignored (json-ld)",)
+    founded = ld(
+        datePublished="2003-05-01T10:00:00Z", publisher={"@type": "Organization", "foundingDate": "2006"}
+    )
+    assert dated(founded).fixes == ("published date 2003-05-01 is before 2006: ignored (json-ld)",)
+
+
+def test_time_elements_and_byline_text():
+    body = '<div class="byline">By A B | <time datetime="2014-12-19T14:05:00-05:00">Dec 19</time></div>'
+    body += '<span class="updated">Updated <time datetime="2014-12-19T18:40:00-05:00">6:40</time></span>'
+    found = dated(body=body)
+    assert (found.published, found.updated) == (
+        dt.datetime(2014, 12, 19, 14, 5, tzinfo=EST),
+        dt.datetime(2014, 12, 19, 18, 40, tzinfo=EST),
+    )
+    text_only = dated(body='<div class="byline">By A B | December 19, 2014 2:05 p.m. EST</div>')
+    assert text_only.published == dt.datetime(2014, 12, 19, 14, 5, tzinfo=EST)
+    assert text_only.source == "byline"
+
+
+def test_title_is_the_visible_headline_named_by_the_page():
+    html = """<html><head><title>AFP: Riley unlikely to return as Heat coach | Sports</title>
+      <meta property="og:title" content="Riley unlikely to return as Heat coach"></head>
+      <body><h1>Latest news</h1><h1>Riley unlikely to return as Heat coach</h1></body></html>"""
+    assert metadata.title(page(html)) == "Riley unlikely to return as Heat coach"
+    assert (
+        metadata.title(
+            page(
+                "<html><head><title>AFP: Riley unlikely to return as coach</title></head>"
+                "<body><p>x</p></body></html>"
+            )
+        )
+        == "Riley unlikely to return as coach"
+    )
+    assert metadata.title(page("<html><body><h1>Only heading</h1></body></html>")) == "Only heading"
+
+
+def test_language_canonical_and_site_name():
+    html = """<html lang="en-US"><head><title>Headline - The Outlet</title>
+      <link rel="canonical" href="/news/1?ref=x"></head><body><p>x</p></body></html>"""
+    found = page(html, "http://www.x.test/news/1?utm_source=feed")
+    assert metadata.language(found) == "en"
+    assert metadata.canonical_url(found) == "http://www.x.test/news/1?ref=x"
+    assert metadata.site_name(found) == "The Outlet"
