@@ -72,7 +72,7 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_DATE = re.compile(
+DATE_TEXT = re.compile(
     rf"(?i:\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b)"
 )
@@ -119,7 +119,7 @@ def parse_machine(value: str | None) -> dt.datetime | None:
 
 def parse_text(text: str) -> dt.datetime | None:
     """A date written for readers, with its time and timezone when given next to it."""
-    date = _DATE.search(text)
+    date = DATE_TEXT.search(text)
     if not date:
         return None
     # the time may come before the date ("at 6:40 p.m. EST on December 19, 2014") or after it
@@ -158,10 +158,10 @@ def _visible(page: PageMeta) -> Iterator[tuple[str, str]]:
             continue
         marker = f"{el.get('class', '')} {el.get('id', '')}"
         text = clean(el.text_content())
-        if not text or len(text) > 300 or not _DATE.search(text):
+        if not text or len(text) > 300 or not DATE_TEXT.search(text):
             continue
         start = 0
-        for match in _DATE.finditer(text):
+        for match in DATE_TEXT.finditer(text):
             before = text[start : match.start()]
             role = "updated" if _UPDATE_WORDS.search(before or marker) else "published"
             yield role, text[start : match.end() + 40]

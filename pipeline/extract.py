@@ -99,22 +99,31 @@ def _comparable(text: str | None) -> str:
 
 
 def _body_only(
-    lines: tuple[str, ...], title: str | None, dek: str | None, authors: list[str]
+    lines: tuple[str, ...], title: str | None, dek: str | None, authors: list[str], section: str | None
 ) -> tuple[str, ...]:
-    """The body without the headline, standfirst and byline that extractors leave at its top."""
-    heads = {_comparable(title), _comparable(dek)} - {""}
+    """The body without what extractors leave at its top: a kicker, the headline, the standfirst,
+    the byline and the dateline stamp."""
     body = list(lines)
-    for _ in range(4):
-        if not body:
+    heads = {_comparable(title), _comparable(dek)} - {""}
+    # a headline among the first lines, after nothing but short ones (kicker, section name)
+    for i, line in enumerate(body[:3]):
+        if _comparable(line) in heads and all(len(b.split()) <= 4 for b in body[:i]):
+            del body[: i + 1]
             break
-        first = _comparable(body[0])
-        byline = (
-            first.startswith("by ")
-            and len(first.split()) <= 20
-            and any(_comparable(a) in first for a in authors)
-        )
-        if first in heads or byline:
+    section_key = _comparable(section)
+
+    def top_matter(line: str) -> bool:
+        key = _comparable(line)
+        words = key.split()
+        byline = key.startswith("by ") and len(words) <= 20 and any(_comparable(a) in key for a in authors)
+        stamp = len(words) <= 8 and dates.DATE_TEXT.search(line) is not None
+        return key in heads or key == section_key or byline or stamp
+
+    while body:
+        if top_matter(body[0]):
             body.pop(0)
+        elif len(body[0].split()) <= 3 and len(body) > 1 and top_matter(body[1]):  # a kicker
+            del body[:2]
         else:
             break
     return tuple(body)
@@ -175,7 +184,8 @@ def _extract_page(
     dek = metadata.dek(
         page, title, next((line for line in lines if _comparable(line) != _comparable(title)), None)
     )
-    lines = _body_only(lines, title, dek, authors)
+    section = metadata.section(page)
+    lines = _body_only(lines, title, dek, authors, section)
     if pagekind.paywalled(page, lines):
         lines = pagekind.without_paywall_prompts(lines)
         words = sum(len(line.split()) for line in lines)
@@ -200,7 +210,7 @@ def _extract_page(
         authors=authors,
         published_at=when.published,
         updated_at=when.updated,
-        section=metadata.section(page),
+        section=section,
         language=metadata.language(page),
         text="\n".join(lines),
         canonical_url=metadata.canonical_url(page),

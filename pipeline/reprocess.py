@@ -34,6 +34,7 @@ from warc.writer import RecordLocation
 log = logging.getLogger(__name__)
 
 BATCH = 200
+MAX_BODY = 32 * 1024 * 1024  # as the crawl's DOWNLOAD_MAXSIZE: larger decoded bodies are not pages
 READ_ERRORS = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error)
 
 
@@ -154,7 +155,7 @@ def _archived(record, records: ArchiveIterator, path: Path, reference: str) -> A
     headers, http = record.rec_headers, record.http_headers
     content_type = http.get_header("Content-Type") or ""
     is_html = record.rec_type == "response" and "html" in content_type.lower()
-    body = record.content_stream().read() if is_html else None
+    body = _bounded_read(record.content_stream()) if is_html else None
     offset, length = records.get_record_offset(), records.get_record_length()
     status = http.get_statuscode()
     date = headers.get_header("WARC-Date")
@@ -187,6 +188,17 @@ def _archived(record, records: ArchiveIterator, path: Path, reference: str) -> A
         "last_modified": http.get_header("Last-Modified"),
     }
     return ArchivedResponse(capture, location, content_type, body)
+
+
+def _bounded_read(stream, limit: int = MAX_BODY) -> bytes | None:
+    """The decoded body, or None past `limit`: an archived compression bomb stays a capture."""
+    chunks, size = [], 0
+    while chunk := stream.read(65536):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def page_item(archived: ArchivedResponse, via: str) -> PageItem | None:

@@ -10,6 +10,7 @@ import datetime as dt
 import gzip
 import json
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -202,7 +203,11 @@ def test_empty_pages(body):
 
 
 def test_garbage_and_too_short_pages_are_classified():
-    assert extract_page("<<<>>> <p <div", "http://x.test/a/1").reason in ("empty page", "too short")
+    assert extract_page("<<<>>> <p <div", "http://x.test/a/1").reason in (
+        "empty page",
+        "too short",
+        "no article text",
+    )
     assert extract_page(html_page("<p>Just one short line.</p>"), "http://x.test/a/1").reason in (
         "too short",
         "no article text",
@@ -366,3 +371,20 @@ def test_an_unexpected_error_is_a_reason_not_a_crash(monkeypatch):
     monkeypatch.setattr("pipeline.metadata.title", broken)
     result = extract_page(html_page(ARTICLE), "http://x.test/a/1")
     assert result == PageExtraction(None, "extraction failed: RuntimeError")
+
+
+def test_amp_print_and_mobile_variants_give_the_same_article(site):
+    for url, page in getattr(site, "variant_pages", {}).items():
+        parts = urlsplit(url)
+        response = route(site, parts.hostname, parts.path, parts.query)
+        result = extract_page(response.body, url, content_type=response.content_type, captured_at=FIXTURE_NOW)
+        article = result.article
+        assert article is not None, url
+        assert article.text.split("\n") == list(page.paragraphs), url
+        assert (article.title, article.authors, article.published_at) == (
+            page.title,
+            list(page.authors),
+            page.published,
+        ), url
+        # a variant names its article with rel=canonical, except where the outlet forgot to
+        assert article.canonical_url in (page.url, None), url

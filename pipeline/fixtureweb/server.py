@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from . import discovery, hostile
+from . import discovery, discovery_archive, hostile
 from .outlets import OUTLETS
 from .routes import TEXT, Response, index_html, reason, route
 from .site import Site, load_site
@@ -159,6 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif host in OUTLETS and path.startswith(hostile.PREFIX):
             response = web.hostile.route(host, path, parts.query)
         elif host in OUTLETS or host in web.site.aliases or host in discovery.HOSTS:
+            discovery_archive.REQUEST.range = self.headers.get("Range")  # byte-range WARC fetches
             response = route(web.site.at(web.edition), host, path, parts.query)
             if response.delay and web._stopping.wait(response.delay):
                 self.close_connection = True
