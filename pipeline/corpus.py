@@ -308,4 +308,6 @@ class CorpusWriter:
             "extractor": extracted.extractor,
             "extractor_version": extracted.extractor_version,
             "extractor_settings": extracted.extractor_settings,
+            "tags": extracted.tags,
+            "extraction_fixes": extracted.fixes,
         }

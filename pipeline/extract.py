@@ -264,5 +264,7 @@ class ExtractPipeline:
             self._inc(f"extract/no_article/{result.reason}")
             raise DropItem(result.reason)
         item.extracted = result.article
+        item.extracted.tags = list(result.tags)
+        item.extracted.fixes = list(result.fixes)
         self._inc("extract/articles")
         return item

@@ -25,6 +25,8 @@ class Extracted:
     extractor: str
     extractor_version: str
     extractor_settings: dict = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)  # what was repaired (charset, mojibake, dates)
 
 
 @dataclass(slots=True)
@@ -37,6 +39,7 @@ class PageItem:
     fetched_at: dt.datetime
     warc: RecordLocation
     capture_record_id: str | None = None  # this fetch's own record, when it is a revisit
+    content_type: str | None = None  # the response's Content-Type header (its charset)
     discovered_via: str = "seeds"
     discovered_from: str | None = None
     extracted: Extracted | None = field(default=None, repr=False)

@@ -276,6 +276,19 @@ class ArticleVersion(Base):
     extracted_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), comment="When this extraction ran (UTC)."
     )
+    tags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default="{}",
+        comment="Topic tags the page gives itself (article:tag, JSON-LD keywords), in page order.",
+    )
+    extraction_fixes: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default="{}",
+        comment=(
+            "What extraction repaired on the way (a wrong declared charset, mojibake, an implausible date "
+            "replaced by the next source); empty when nothing was."
+        ),
+    )
     search: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(SEARCH_VECTOR, persisted=True),

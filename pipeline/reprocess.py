@@ -212,6 +212,7 @@ def page_item(archived: ArchivedResponse, via: str) -> PageItem | None:
         encoding=encoding,
         fetched_at=capture["fetched_at"],
         warc=archived.location,
+        content_type=archived.content_type or None,
         discovered_via=via,
         discovered_from=capture["warc_file"],
     )

@@ -95,6 +95,7 @@ class SeedSpider(scrapy.Spider):
             fetched_at=response.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC),
             warc=location,
             capture_record_id=response.meta.get(CAPTURE_RECORD),
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
             discovered_via=response.meta.get("discovered_via", "seeds"),
             discovered_from=response.meta.get("discovered_from"),
         )

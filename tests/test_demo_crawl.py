@@ -240,3 +240,16 @@ def test_folds_and_unchanged_refetches_are_recorded_as_decisions(demo, engine):
     [articles] = query(engine, "SELECT count(*) AS n FROM articles")
     assert len([u for u in unchanged if u["run_id"] == run2["id"]]) >= articles["n"]
     assert {u["rule"] for u in unchanged} <= {"same-text", "volatile-lines-ignored"}
+
+
+def test_tags_and_repairs_are_stored_with_each_version(engine, site):
+    rows = query(
+        engine,
+        "SELECT a.canonical_url, v.tags, v.extraction_fixes FROM article_versions v"
+        " JOIN articles a ON a.id = v.article_id",
+    )
+    tagged = [r for r in rows if r["tags"]]
+    assert len(tagged) >= len(rows) // 2
+    repaired = {r["canonical_url"] for r in rows if r["extraction_fixes"]}
+    bad = {canonical_url(u) for u, b in site.bad_pages.items() if b.problem in ("mojibake", "wrong-charset")}
+    assert bad and bad <= repaired

@@ -50,7 +50,13 @@ def columns(conn, relation: str) -> list[str]:
 def test_corpus_keeps_every_column_in_order_and_adds_a_citation(fresh):
     found = columns(fresh, "corpus")
     assert found[: len(CORPUS_0004)] == CORPUS_0004
-    assert found[len(CORPUS_0004) :] == ["citation", "discovered_via", "discovered_from", "archived_at"]
+    assert found[len(CORPUS_0004) :] == [
+        "citation",
+        "discovered_via",
+        "discovered_from",
+        "archived_at",
+        "tags",
+    ]
 
 
 def test_reading_views_have_their_columns(fresh):
