@@ -62,3 +62,21 @@ def test_malformed_collection_says_where_and_what(tmp_path, content, problem):
     with pytest.raises(CollectionError) as error:
         load_collection(path)
     assert str(path) in str(error.value) and problem in str(error.value)
+
+
+def test_recrawl_policy_checks_recent_articles_often_and_old_ones_rarely():
+    policy = load_collection().recrawl
+    now = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+    hours_ago = lambda h: now - dt.timedelta(hours=h)  # noqa: E731
+    assert policy.due(hours_ago(7), hours_ago(48), now)  # recent: every 6 hours
+    assert not policy.due(hours_ago(5), hours_ago(48), now)
+    old = dt.datetime(2014, 12, 19, tzinfo=dt.UTC)
+    assert not policy.due(hours_ago(24 * 29), old, now)  # old: every 30 days
+    assert policy.due(hours_ago(24 * 31), old, now)
+
+
+def test_malformed_recrawl_policy_is_named(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[collection]\nname = "x"\ntitle = "y"\n[recrawl]\nold_every_days = "often"\n')
+    with pytest.raises(CollectionError, match="old_every_days must be a number"):
+        load_collection(path)
