@@ -79,7 +79,10 @@ def archive(site, fixture_web, tmp_path_factory):
                     process.wait(timeout=0.2)
                 except subprocess.TimeoutExpired:
                     pass
-        discovery_archive.configure(wayback=base + "/fixture")
+        # The same pywb collection stands in for a Common Crawl index; its WARC files for the data host.
+        discovery_archive.configure(
+            wayback=base + "/fixture", commoncrawl=base + "/fixture", cc_data_dir=root / "fixture"
+        )
         yield base
     finally:
         discovery_archive.configure()
@@ -121,9 +124,7 @@ def test_pages_gone_from_the_live_web_come_from_the_archive(archive, fixture_web
 
 
 def test_a_common_crawl_byte_range_is_read_as_its_page(site, tmp_path):
-    """What the data host's 206 answer holds (one gzipped WARC record) becomes the page inside it.
-    (The crawl through index.commoncrawl.test is not tested yet: the fixture server does not pass
-    the Range header to discovery routes.)"""
+    """What the data host's 206 answer holds (one gzipped WARC record) becomes the page inside it."""
     write_archive(site, tmp_path)
     entries = [line.split(" ", 2) for line in (tmp_path / "index.cdxj").read_text().splitlines()]
     row = next(json.loads(fields) for _, _, fields in entries if json.loads(fields).get("status") == "200")
@@ -133,3 +134,23 @@ def test_a_common_crawl_byte_range_is_read_as_its_page(site, tmp_path):
     assert uri == row["url"] and headers["content-type"].startswith("text/html")
     assert payload.lstrip().lower().startswith(b"<!doctype html") and b"</html>" in payload
     assert when is not None and when.year in (2014, 2015)
+
+
+def test_common_crawl_records_are_fetched_by_byte_range(archive, fixture_web, make_database, tmp_path):
+    body = (
+        '[[commoncrawl]]\nindex = "http://index.commoncrawl.test"\ndata = "http://data.commoncrawl.test/"\n'
+        'crawls = ["CC-MAIN-2015-06"]\npatterns = ["www.capitaltribune.test/*"]\n'
+    )
+    result, database, hits = crawl(fixture_web, make_database, tmp_path, "commoncrawl", body)
+    engine = create_engine(database)
+    rows = {r["canonical_url"]: r for r in query(engine, "SELECT * FROM corpus")}
+    engine.dispose()
+    gone = archive_only_pages()
+    assert any(h.startswith("http://index.commoncrawl.test/CC-MAIN-2015-06-index") for h in hits)
+    assert any(h.startswith("http://data.commoncrawl.test/") for h in hits)
+    for page in gone:
+        row = rows[page.url]  # under its original URL, though the bytes came from a WARC record
+        assert row["discovered_via"] == "commoncrawl"
+        assert row["archived_at"] is not None
+        # provenance: the index query, then the crawl's WARC file and the record's offset+length
+        assert "-index?url=" in row["discovered_from"] and ".warc.gz#" in row["discovered_from"]
