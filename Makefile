@@ -34,7 +34,7 @@ venv: $(STAMP)
 archive: $(STAMP)
 	$(PY) -m pipeline crawl $(if $(COLLECTION),--collection $(COLLECTION))
 
-demo: $(STAMP)
+demo: $(STAMP) $(PYWB_STAMP)
 	$(PY) -m pipeline demo
 
 test: $(STAMP) $(PYWB_STAMP)

@@ -14,9 +14,9 @@ from pipeline.database import (
     check_connection,
     resolve_database_url,
 )
-from pipeline.paths import warc_dir
+from pipeline.paths import data_dir, warc_dir
 
-DEMO_COLLECTION = "demo"
+DEMO_COLLECTION = "demo-discovery"
 # Commands with parsers of their own (module, help): every further argument goes to them.
 PASSTHROUGH = {
     "search": ("pipeline.search", "full-text search of the corpus (web-search syntax)"),
@@ -76,11 +76,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     collection = load_collection(args.collection)
     url = _database()
-    with FixtureWeb(port=args.port).start() as web:
+    with FixtureWeb(port=args.port).start() as web, _fixture_archive(collection, web.site):
         print(f"fixture web serving {len(web.site.hosts)} outlets via {web.proxy_url}")
         report = run_crawl(collection, url, proxy=web.proxy_url, log_level=args.log_level)
     print(report.render())
     return 0 if report.ok else 1
+
+
+def _fixture_archive(collection, site):
+    """The fixture web archive (pywb) when the collection reads web archives and pywb is there."""
+    from contextlib import nullcontext
+
+    from pipeline.fixtureweb.archive import FixtureArchive
+    from pipeline.replay import ReplayError
+
+    if not (collection.archives or collection.commoncrawl):
+        return nullcontext()
+    try:
+        return FixtureArchive(site, data_dir() / "fixture-archive")
+    except ReplayError as exc:
+        print(f"web-archive sources will fail: {exc}")
+        return nullcontext()
 
 
 def cmd_serve_fixtures(args: argparse.Namespace) -> int:
@@ -254,8 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--collection",
         default=DEMO_COLLECTION,
-        help="a fixture-web collection: demo (every article as a seed) or demo-discovery "
-        "(found from sitemaps, feeds, references and links); default: %(default)s",
+        help="a fixture-web collection: demo-discovery (found from sitemaps, feeds, references, "
+        "a web archive and links) or demo (every article as a seed); default: %(default)s",
     )
     demo.set_defaults(func=cmd_demo)
 

@@ -107,8 +107,8 @@ def demo_archive(make_database, tmp_path_factory):
     url = make_database()
     data = tmp_path_factory.mktemp("demo-var")
     env = {"DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
-    first = run_cli("demo", env=env)
-    second = run_cli("demo", env=env)
+    first = run_cli("demo", "--collection", "demo", env=env)
+    second = run_cli("demo", "--collection", "demo", env=env)
     engine = create_engine(url)
     yield DemoArchive(first, second, data, url, engine)
     engine.dispose()

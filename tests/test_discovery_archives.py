@@ -7,93 +7,37 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb import discovery_archive
+from pipeline.fixtureweb.archive import FixtureArchive, write_archive
 from pipeline.fixtureweb.discovery_docs import ARCHIVE_TIMES, archive_only_pages
-from pipeline.fixtureweb.routes import render_page
-from pipeline.replay import render_config, wayback_command, wayback_environment
 from spiders.archives import cdx_rows, replay_prefix
 from spiders.commoncrawl import record_page
 from tests.conftest import query
 from tests.discovery_helpers import crawl
 from tests.test_replay import require_pywb
-from warc.index import update_index
-from warc.writer import HttpExchange, WarcFileWriter
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 WIKI = "http://en.wikipedia.test/wiki/2014_Sony_Pictures_hack"
 
 
-def write_archive(site, directory):
-    """The fixture archive: the archive-only pages and one live World article, as captured then."""
-    live = next(p for p in site.articles() if p.url.startswith("http://www.capitaltribune.test/world/"))
-    captures = list(zip(archive_only_pages(), ARCHIVE_TIMES, strict=True)) + [(live, "20141222120000")]
-    writer = WarcFileWriter(directory, prefix="fixture-archive")
-    for page, stamp in captures:
-        body = render_page(site, page).encode()
-        writer.write_exchange(
-            HttpExchange(
-                url=page.url, method="GET", request_target=page.path,
-                request_headers=[("Host", page.host)], status=200, reason="OK",
-                response_headers=[("Content-Type", "text/html; charset=utf-8"),
-                                  ("Content-Length", str(len(body)))],
-                body=body,
-                fetched_at=dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC),
-            )
-        )  # fmt: skip
-    writer.close()
-    update_index(directory)
-
-
 @pytest.fixture(scope="module")
 def archive(site, fixture_web, tmp_path_factory):
-    """pywb serving the fixture archive; web.archive.test relays to it while the module runs."""
+    """pywb serving the fixture archive; the archive hosts relay to it while the module runs."""
     require_pywb()
-    root = tmp_path_factory.mktemp("fixture-archive")
-    write_archive(site, root / "fixture")
-    (root / "config.yaml").write_text(render_config({"fixture": root / "fixture"}), encoding="utf-8")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    log = (root / "pywb.log").open("wb")
-    process = subprocess.Popen(
-        wayback_command(root, port), cwd=root, env=wayback_environment(), stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        for _ in range(150):
-            try:
-                with OPENER.open(base + "/fixture/cdx?url=www.capitaltribune.test/*", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None:
-                    pytest.fail(f"pywb exited: {(root / 'pywb.log').read_text()[-2000:]}")
-                try:
-                    process.wait(timeout=0.2)
-                except subprocess.TimeoutExpired:
-                    pass
-        # The same pywb collection stands in for a Common Crawl index; its WARC files for the data host.
-        discovery_archive.configure(
-            wayback=base + "/fixture", commoncrawl=base + "/fixture", cc_data_dir=root / "fixture"
-        )
-        yield base
-    finally:
-        discovery_archive.configure()
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with FixtureArchive(site, tmp_path_factory.mktemp("fixture-archive")) as running:
+        yield running.base
 
 
 def test_cdx_answers_of_both_archives_read():
     wayback = b'[["urlkey","timestamp","original"],["com,a)/x","20141220000000","http://a.com/x"]]'
-    assert cdx_rows(wayback) == [{"urlkey": "com,a)/x", "timestamp": "20141220000000", "original": "http://a.com/x"}]
+    assert cdx_rows(wayback) == [
+        {"urlkey": "com,a)/x", "timestamp": "20141220000000", "original": "http://a.com/x"}
+    ]
     row = {"url": "http://a.com/x", "timestamp": "2014"}
     assert cdx_rows(b'{"url": "http://a.com/x", "timestamp": "2014"}\n') == [row]
     assert replay_prefix("https://web.archive.org/cdx/search/cdx") == "https://web.archive.org/web/"
@@ -125,7 +69,7 @@ def test_pages_gone_from_the_live_web_come_from_the_archive(archive, fixture_web
 
 def test_a_common_crawl_byte_range_is_read_as_its_page(site, tmp_path):
     """What the data host's 206 answer holds (one gzipped WARC record) becomes the page inside it."""
-    write_archive(site, tmp_path)
+    write_archive(site, tmp_path)  # the archive's WARC file and its CDXJ index
     entries = [line.split(" ", 2) for line in (tmp_path / "index.cdxj").read_text().splitlines()]
     row = next(json.loads(fields) for _, _, fields in entries if json.loads(fields).get("status") == "200")
     data = (tmp_path / row["filename"]).read_bytes()

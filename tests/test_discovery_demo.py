@@ -1,12 +1,13 @@
-"""End to end: `collections/demo-discovery.toml` (entry points, not a list of articles) finds every
-on-topic fixture article and no off-topic one, each with how it was found."""
+"""End to end: `make demo` (`collections/demo-discovery.toml`: entry points, not a list of
+articles) finds every on-topic fixture article, and the pages gone from the live fixture web in its
+web archive, and no off-topic page; each article says how it was found."""
 
 from __future__ import annotations
 
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST
-from tests.conftest import ROOT, query
+from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST, archive_only_pages
+from tests.conftest import ROOT, query, run_cli
 from tests.discovery_helpers import crawl
 
 SOURCES = {"seeds", "sitemap", "feed", "references", "links"}
@@ -27,3 +28,18 @@ def test_demo_discovery_finds_the_coverage(fixture_web, site, make_database, tmp
     assert {r["discovered_via"] for r in rows} == SOURCES
     assert all(r["discovered_from"] for r in rows)
     assert "Traceback" not in result.stderr
+
+
+def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make_database, tmp_path):
+    database = make_database()
+    result = run_cli("demo", env={"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(tmp_path / "var")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    engine = create_engine(database)
+    rows = query(engine, "SELECT canonical_url, discovered_via, archived_at FROM corpus")
+    engine.dispose()
+    found = {r["canonical_url"] for r in rows}
+    gone = {p.url for p in archive_only_pages()}
+    assert found == {p.url for p in site.articles("on")} | gone
+    assert all(r["archived_at"] is not None for r in rows if r["canonical_url"] in gone)
+    assert SOURCES | {"wayback"} >= {r["discovered_via"] for r in rows} >= SOURCES

@@ -17,7 +17,7 @@ def data_dir(tmp_path):
 
 
 def test_demo_without_database_url_fills_the_embedded_corpus(data_dir, site):
-    result = run_cli("demo", env={"ARCHIVE_DATA_DIR": str(data_dir)})
+    result = run_cli("demo", "--collection", "demo", env={"ARCHIVE_DATA_DIR": str(data_dir)})
     assert result.returncode == 0, result.stderr[-3000:]
     assert (data_dir / "pgdata" / "PG_VERSION").exists()
 

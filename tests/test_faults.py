@@ -157,9 +157,7 @@ def test_conditional_recrawl_gets_304s_and_writes_server_not_modified_revisits(c
         assert headers["WARC-Refers-To"] == original["warc_record_id"]
         assert headers["WARC-Refers-To-Target-URI"] == headers["WARC-Target-URI"]
     assert query(second.engine, "SELECT count(*) AS n FROM article_versions")[0]["n"] == 3
-    decisions = query(
-        second.engine, "SELECT rule, evidence FROM decisions WHERE kind = 'unchanged_refetch'"
-    )
+    decisions = query(second.engine, "SELECT rule, evidence FROM decisions WHERE kind = 'unchanged_refetch'")
     assert len(decisions) == 3 and {d["rule"] for d in decisions} == {"not-modified-304"}
     assert {d["evidence"]["refers_to"] for d in decisions} == {
         c["warc_record_id"] for c in originals.values()

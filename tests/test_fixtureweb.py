@@ -180,7 +180,7 @@ def test_real_updates_and_noise_are_labelled(site):
     assert any(len(p.paragraphs_for(2)) > len(p.paragraphs_for(1)) for p in updated)
     assert any(
         len(p.paragraphs_for(2)) == len(p.paragraphs_for(1)) + 1
-        and sum(a != b for a, b in zip(p.paragraphs_for(1), p.paragraphs_for(2))) == 1
+        and sum(a != b for a, b in zip(p.paragraphs_for(1), p.paragraphs_for(2), strict=False)) == 1
         for p in updated
     ), "a correction: one paragraph changed, one added"
     volatile = [p for p in site.articles() if p.volatile]

@@ -2,7 +2,6 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-
 from sqlalchemy import create_engine
 
 from pipeline.models import Base

@@ -17,15 +17,52 @@ from tests.conftest import ROOT
 
 # The corpus view's columns at migration 0004, in order: researchers' queries rely on them.
 CORPUS_0004 = [
-    "article_id", "canonical_url", "outlet", "outlet_domain", "title", "dek", "authors", "published_at",
-    "updated_at", "section", "language", "text", "word_count", "first_seen", "story_id", "last_seen",
-    "version_count", "version_id", "content_hash", "extractor", "extractor_version", "collection",
-    "captured_url", "captured_at", "warc_file", "warc_offset", "warc_length", "warc_record_id",
-    "payload_digest", "replay_path", "search",
+    "article_id",
+    "canonical_url",
+    "outlet",
+    "outlet_domain",
+    "title",
+    "dek",
+    "authors",
+    "published_at",
+    "updated_at",
+    "section",
+    "language",
+    "text",
+    "word_count",
+    "first_seen",
+    "story_id",
+    "last_seen",
+    "version_count",
+    "version_id",
+    "content_hash",
+    "extractor",
+    "extractor_version",
+    "collection",
+    "captured_url",
+    "captured_at",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
+    "warc_record_id",
+    "payload_digest",
+    "replay_path",
+    "search",
 ]
 VERSIONS_REQUIRED = [
-    "article_id", "canonical_url", "outlet", "captured_at", "title", "word_count", "content_hash",
-    "extractor", "extractor_version", "extractor_settings", "warc_file", "warc_offset", "warc_record_id",
+    "article_id",
+    "canonical_url",
+    "outlet",
+    "captured_at",
+    "title",
+    "word_count",
+    "content_hash",
+    "extractor",
+    "extractor_version",
+    "extractor_settings",
+    "warc_file",
+    "warc_offset",
+    "warc_record_id",
     "replay_path",
 ]
 
@@ -68,9 +105,10 @@ def test_reading_views_have_their_columns(fresh):
 
 def test_views_on_the_demo_corpus(demo_archive):
     with psycopg.connect(libpq_url(demo_archive.database_url)) as conn:
-        assert conn.execute("SELECT sum(articles) FROM coverage_daily").fetchone()[0] == conn.execute(
-            "SELECT count(*) FROM corpus WHERE published_at IS NOT NULL"
-        ).fetchone()[0]
+        assert (
+            conn.execute("SELECT sum(articles) FROM coverage_daily").fetchone()[0]
+            == conn.execute("SELECT count(*) FROM corpus WHERE published_at IS NOT NULL").fetchone()[0]
+        )
         in_corpus = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE v.version_id = c.version_id) FROM versions v"
             " JOIN corpus c USING (article_id) WHERE v.in_corpus"
@@ -168,9 +206,7 @@ def snapshot(url: str) -> dict:
     with psycopg.connect(url) as conn:
         one = lambda sql: sorted(conn.execute(sql).fetchall())  # noqa: E731
         return {
-            "views": one(
-                "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'"
-            ),
+            "views": one("SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'"),
             "functions": one(
                 "SELECT p.oid::regprocedure::text FROM pg_proc p"
                 " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"

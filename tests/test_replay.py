@@ -69,7 +69,9 @@ def demo(make_database, tmp_path_factory):
     """One demo crawl into its own database and data folder, as `make demo` runs it."""
     database = make_database()
     data = tmp_path_factory.mktemp("replay-var")
-    result = run_cli("demo", env={"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(data)})
+    result = run_cli(
+        "demo", "--collection", "demo", env={"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(data)}
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     engine = create_engine(database)
     yield data, engine

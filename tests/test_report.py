@@ -51,10 +51,19 @@ def render_dom(page: Path, profile: Path) -> str:
     if not CHROMIUM.exists():
         pytest.fail("/usr/bin/chromium is missing: install it as root with `apt-get install -y chromium`")
     command = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}",
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
         "--host-resolver-rules=MAP * ~NOTFOUND",  # nothing can be fetched: the page must not need to
-        "--virtual-time-budget=20000", "--dump-dom", page.as_uri(),
+        "--virtual-time-budget=20000",
+        "--dump-dom",
+        page.as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -71,7 +71,9 @@ def test_an_overlapping_run_exits_at_once_with_status_0(fresh, tmp_path, fixture
 def test_runs_log_to_a_rotating_file_without_credentials(make_database, tmp_path, fixture_web, site):
     url = make_database().replace("postgres@", "postgres:Sekr1tPass@")  # trust auth ignores it
     env = {"DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
-    collection = write_collection(tmp_path / "logged.toml", "logged", [p.url for p in site.articles("on")[:3]])
+    collection = write_collection(
+        tmp_path / "logged.toml", "logged", [p.url for p in site.articles("on")[:3]]
+    )
     result = run_cli("crawl", "--collection", str(collection), "--proxy", fixture_web.proxy_url, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     log = (tmp_path / "var" / "logs" / "logged.log").read_text()
@@ -101,8 +103,12 @@ def test_sigterm_stops_cleanly_and_the_next_run_resumes(fresh, tmp_path, fixture
     collection = write_collection(tmp_path / "resumed.toml", "resumed", urls)
     folder = tmp_path / "var" / "warc" / "resumed"
     crawl = start_crawl(
-        collection, fixture_web.proxy_url, env,
-        "CONCURRENT_REQUESTS=1", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0.05",
+        collection,
+        fixture_web.proxy_url,
+        env,
+        "CONCURRENT_REQUESTS=1",
+        "AUTOTHROTTLE_ENABLED=False",
+        "DOWNLOAD_DELAY=0.05",
     )
     wait_for_archived(folder, 8, crawl)
     crawl.send_signal(signal.SIGTERM)
@@ -142,8 +148,12 @@ def test_database_outage_loses_nothing(tmp_path, fixture_web, site):
     try:
         assert run_cli("migrate", env=env).returncode == 0
         crawl = start_crawl(
-            collection, fixture_web.proxy_url, env,
-            "CONCURRENT_REQUESTS=1", "AUTOTHROTTLE_ENABLED=False", "ARCHIVE_DB_BATCH_SIZE=3",
+            collection,
+            fixture_web.proxy_url,
+            env,
+            "CONCURRENT_REQUESTS=1",
+            "AUTOTHROTTLE_ENABLED=False",
+            "ARCHIVE_DB_BATCH_SIZE=3",
         )
         wait_for_archived(folder, 6, crawl)
         stop_embedded(pgdata, mode="immediate")  # the database goes away
