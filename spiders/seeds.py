@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -38,6 +39,20 @@ class SeedSpider(scrapy.Spider):
             collection = load_collection(collection) if collection else load_collection()
         self.collection = collection
         self.failures: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def on_request_dropped(self, request: scrapy.Request) -> None:
+        """A redirect back to a URL this chain already visited is dropped by the dupefilter
+        without an errback: name the loop among the failed URLs."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            self.failures[chain[0]] = "redirect loop: " + " -> ".join([*chain, request.url])[:300]
+            self.crawler.stats.inc_value("pages/redirect_loops")
 
     async def start(self):
         for seed in self.collection.seeds:
