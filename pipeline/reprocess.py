@@ -115,6 +115,25 @@ def record_damage(record) -> str | None:
     return None
 
 
+def discovery_metadata(path: Path) -> dict[str, dict[str, str]]:
+    """Response record id -> the warc-fields of its metadata record (how the crawl found it)."""
+    found: dict[str, dict[str, str]] = {}
+    try:
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "metadata":
+                    continue
+                fields: dict[str, str] = {}
+                for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
+                    name, _, value = line.partition(": ")
+                    if name in ("discovered-via", "via") and name not in fields:
+                        fields[name] = value
+                found[record.rec_headers.get_header("WARC-Concurrent-To")] = fields
+    except READ_ERRORS:
+        pass  # damage is reported by read_responses
+    return found
+
+
 def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResponse]:
     """Every whole, intact response/revisit record of one file, in file order.
 
@@ -201,21 +220,34 @@ def _bounded_read(stream, limit: int = MAX_BODY) -> bytes | None:
     return b"".join(chunks)
 
 
-def page_item(archived: ArchivedResponse, via: str) -> PageItem | None:
+def page_item(archived: ArchivedResponse, via: str, found: dict[str, str] | None = None) -> PageItem | None:
+    """The page as the crawl saw it: under its original URL when it came from a web archive,
+    with the discovery the crawl recorded in the WARC metadata record."""
+    from spiders.base import ARCHIVE_URL, archive_time
+
     capture = archived.capture
     if archived.body is None or capture["status"] != 200:
         return None
     encoding, _ = html_to_unicode(archived.content_type, archived.body)
-    return PageItem(
-        url=capture["url"],
+    found = found or {}
+    url, notes = capture["url"], {}
+    if (archive := ARCHIVE_URL.match(url)) and found.get("discovered-via"):
+        when = archive_time(url)
+        url, notes = archive["url"], {"archive_url": capture["url"]}
+        if when:
+            notes["archived_at"] = when.isoformat()
+    item = PageItem(
+        url=url,
         body=archived.body,
         encoding=encoding,
         fetched_at=capture["fetched_at"],
         warc=archived.location,
         content_type=archived.content_type or None,
-        discovered_via=via,
-        discovered_from=capture["warc_file"],
+        discovered_via=found.get("discovered-via", via),
+        discovered_from=found.get("via", capture["warc_file"]),
     )
+    item.notes.update(notes)
+    return item
 
 
 def known_outlet_names(collection: str) -> dict[str, str]:
@@ -229,6 +261,24 @@ def known_outlet_names(collection: str) -> dict[str, str]:
         return {}
 
 
+def relevance_stage(collection: str) -> list:
+    """The crawl's topic filter, with the collection file's keywords, when there is one: pages the
+    crawl found by discovery (not seeds) must be on topic here too."""
+    from pipeline.collection import CollectionError, load_collection
+    from pipeline.relevance import Keywords, RelevancePipeline
+
+    try:
+        loaded = load_collection(collection)
+    except CollectionError:
+        return []
+    if not loaded.keywords:
+        return []
+    stage = RelevancePipeline(keywords=Keywords.of(loaded.keywords))
+    if loaded.links is not None:
+        stage.min_score = loaded.links.min_score
+    return [stage]
+
+
 class Reprocessor:
     """Runs archived pages through the pipeline stages and the store, in batches."""
 
@@ -240,6 +290,7 @@ class Reprocessor:
         self.stages = [
             ExtractPipeline(favor=favor),
             NormalizePipeline(outlet_names=known_outlet_names(collection)),
+            *relevance_stage(collection),
             ExactDedupePipeline(),
         ]
         self.not_articles = 0
@@ -264,10 +315,11 @@ class Reprocessor:
         files = warc_files(paths)
         for path in files:
             report.files += 1
+            metadata = discovery_metadata(path)
             for archived in read_responses(path, report.problems):
                 report.records += 1
                 captures.append(archived.capture | {"run_id": report.run_id})
-                item = page_item(archived, self.via)
+                item = page_item(archived, self.via, metadata.get(archived.location.record_id))
                 if item is not None and (item := self._through_stages(item, notes)) is not None:
                     # URL variants after every article's own page, as a crawl does.
                     (variants if item.url != item.canonical_url else items).append(item)

@@ -43,3 +43,17 @@ def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make
     assert found == {p.url for p in site.articles("on")} | gone
     assert all(r["archived_at"] is not None for r in rows if r["canonical_url"] in gone)
     assert SOURCES | {"wayback"} >= {r["discovered_via"] for r in rows} >= SOURCES
+
+    # The WARC files alone rebuild the same corpus: discovery, archive identity and the topic filter.
+    rebuilt = make_database()
+    env = {"DATABASE_URL": rebuilt, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
+    again = run_cli("reprocess", "--collection", "demo-discovery", env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    content = (
+        "SELECT canonical_url, title, text, discovered_via, discovered_from, archived_at"
+        " FROM corpus ORDER BY canonical_url"
+    )
+    first_engine, second_engine = create_engine(database), create_engine(rebuilt)
+    assert query(second_engine, content) == query(first_engine, content)
+    first_engine.dispose()
+    second_engine.dispose()
