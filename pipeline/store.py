@@ -10,19 +10,17 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.corpus import CorpusWriter
 from pipeline.database import engine_for
-from pipeline.models import Capture
-from pipeline.paths import resolve_warc, warc_reference
+from pipeline.paths import warc_reference
 from pipeline.pending import mark_pending, store_from_warcs
-from pipeline.recrawl import PreviousFetch, previous_fetch
+from pipeline.recrawl import PreviousFetch, archived_payload, previous_fetch
 from pipeline.runs import finish_run, start_run
 from pipeline.signals import page_not_modified
 from warc.middleware import CaptureRecord, capture_recorded
-from warc.writer import RecordLocation, warc_date
+from warc.writer import RecordLocation
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -86,39 +84,9 @@ class PostgresPipeline:
 
     def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
         try:
-            return self._previous_capture(url, digest)
+            return archived_payload(self.engine, url, digest)
         except DBAPIError:
             return None  # database away: archive the full response rather than a revisit
-
-    def _previous_capture(self, url: str, digest: str) -> RecordLocation | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    Capture.warc_file,
-                    Capture.warc_offset,
-                    Capture.warc_length,
-                    Capture.warc_record_id,
-                    Capture.payload_digest,
-                    Capture.fetched_at,
-                )
-                .where(
-                    Capture.url == url,
-                    Capture.payload_digest == digest,
-                    Capture.warc_type == "response",
-                )
-                .order_by(Capture.fetched_at)
-                .limit(1)
-            ).first()
-        if row is None or not resolve_warc(row.warc_file).exists():
-            return None
-        return RecordLocation(
-            path=str(resolve_warc(row.warc_file)),
-            offset=row.warc_offset,
-            length=row.warc_length,
-            record_id=row.warc_record_id,
-            payload_digest=row.payload_digest,
-            date=warc_date(row.fetched_at),
-        )
 
     def open_spider(self) -> None:
         spider_name = self.crawler.spider.name if self.crawler and self.crawler.spider else "?"
