@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 MAX_BODY = 32 * 1024 * 1024  # as the crawl's DOWNLOAD_MAXSIZE: larger decoded bodies are not pages
-READ_ERRORS = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error)
+# warcio raises its own errors on bad framing, but a record header cut mid-way surfaces as
+# AttributeError/TypeError/IndexError from inside its parser: all mean "not readable WARC from here".
+READ_ERRORS = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error, AttributeError, TypeError, IndexError)
 
 
 @dataclass(slots=True)
@@ -104,7 +106,13 @@ def looks_like_warc(path: Path) -> bool:
 def record_damage(record) -> str | None:
     """Why a fully read record cannot be trusted, or None. A digest that was never settled
     means the record ended before its Content-Length: torn by truncation."""
+    headers = record.rec_headers
+    if not record.rec_type or not all(map(headers.get_header, ("WARC-Record-ID", "Content-Length"))):
+        return "record header is incomplete (the file was cut inside it)"
     checker = record.digest_checker
+    unread = getattr(record.raw_stream, "limit", 0)
+    if unread:  # the block ended before its Content-Length: the file was cut inside this record
+        return f"record is incomplete ({unread} bytes of its block are missing)"
     if checker.passed is False:
         return "; ".join(checker.problems) or "digest mismatch"
     has_digest = record.rec_headers.get_header("WARC-Block-Digest") or record.rec_headers.get_header(
@@ -147,7 +155,7 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
     if not looks_like_warc(path):
         problems.append(Problem(reference, 0, "not a WARC file (no WARC/ record header at the start)"))
         return
-    size, end, start = path.stat().st_size, 0, 0
+    size, end, start, cut_short = path.stat().st_size, 0, 0, False
     try:
         with path.open("rb") as fh:
             records = ArchiveIterator(fh, check_digests=True)
@@ -156,6 +164,8 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
                 wanted = record.rec_type in ("response", "revisit") and record.http_headers
                 archived = _archived(record, records, path, reference) if wanted else None
                 end = records.get_record_offset() + records.get_record_length()
+                decompressor = records.reader.decompressor
+                cut_short = decompressor is not None and not decompressor.eof
                 damage = record_damage(record)
                 if damage:
                     problems.append(Problem(reference, start, f"record skipped: {damage}"))
@@ -164,7 +174,9 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
     except READ_ERRORS as exc:
         problems.append(Problem(reference, start, f"unreadable from here on ({type(exc).__name__}: {exc})"))
         return
-    if end < size:
+    if cut_short:  # the last record is whole but its gzip member lost its end
+        problems.append(Problem(reference, start, "the file ends inside a gzip member (cut short)"))
+    elif end < size:
         problems.append(
             Problem(reference, end, f"{size - end} bytes after the last whole record are not WARC")
         )

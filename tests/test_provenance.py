@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from warcio.archiveiterator import ArchiveIterator
+
 from pipeline.normalize import canonical_url
+from pipeline.reprocess import read_responses
 from tests.conftest import query, run_cli
 
 CONTENT = (
@@ -159,8 +162,10 @@ def test_bad_files_are_reported_and_good_records_still_taken(demo_archive, fresh
     [first_file, _] = sorted((warc / "demo").glob("*.warc.gz"))
     good_before = query(engine, "SELECT count(*) FROM corpus")
     data = first_file.read_bytes()
+    starts = record_starts(first_file)
+    middle = starts[len(starts) // 2]  # cut inside a record, never on a boundary
     truncated = tmp_path / "truncated.warc.gz"
-    truncated.write_bytes(data[: len(data) // 2])
+    truncated.write_bytes(data[: middle + 40])
     not_warc = tmp_path / "notes.warc.gz"
     not_warc.write_text("these are my notes, not a WARC file\n")
     result = run_cli("import-warc", str(truncated), str(not_warc), env=env)
@@ -171,6 +176,34 @@ def test_bad_files_are_reported_and_good_records_still_taken(demo_archive, fresh
     assert good_before[0]["count"] == 0 < taken < len(demo_archive_articles(demo_archive))
     check = run_cli("verify", env=env)
     assert check.returncode == 0, check.stdout  # nothing half-written reached the corpus
+
+
+def record_starts(path: Path) -> list[int]:
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh)
+        return [records.get_record_offset() for _ in records]
+
+
+def test_a_file_cut_anywhere_is_reported(demo_archive, tmp_path):
+    """Wherever a copy stops (a record header, a body, a gzip trailer), the reader says so; a file
+    cut exactly between records is a whole, shorter WARC and is read without complaint."""
+    [first_file, _] = sorted((demo_archive.data / "warc" / "demo").glob("*.warc.gz"))
+    data = first_file.read_bytes()
+    boundaries = set(record_starts(first_file))
+    copy = tmp_path / "cut.warc.gz"
+    silent = []
+    for cut in range(1, len(data), max(1, len(data) // 400)):
+        copy.write_bytes(data[:cut])
+        problems = []
+        list(read_responses(copy, problems))
+        if not problems and cut not in boundaries:
+            silent.append(cut)
+    assert silent == []
+    for cut in sorted(boundaries)[1:6]:
+        copy.write_bytes(data[:cut])
+        problems = []
+        list(read_responses(copy, problems))
+        assert problems == []
 
 
 def demo_archive_articles(demo_archive):
