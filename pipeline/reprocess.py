@@ -37,7 +37,16 @@ BATCH = 200
 MAX_BODY = 32 * 1024 * 1024  # as the crawl's DOWNLOAD_MAXSIZE: larger decoded bodies are not pages
 # warcio raises its own errors on bad framing, but a record header cut mid-way surfaces as
 # AttributeError/TypeError/IndexError from inside its parser: all mean "not readable WARC from here".
-READ_ERRORS = (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error, AttributeError, TypeError, IndexError)
+READ_ERRORS = (
+    ArchiveLoadFailed,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    AttributeError,
+    TypeError,
+    IndexError,
+)
 
 
 @dataclass(slots=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
-
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.normalize import canonical_url
