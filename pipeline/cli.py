@@ -55,10 +55,38 @@ def _database(migrate: bool = True) -> str:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     collection = load_collection(args.collection)
+    redis_url = args.redis or os.environ.get("REDIS_URL") or None
+    if args.workers is not None:
+        if args.workers < 1:
+            raise CommandError(f"--workers must be at least 1, not {args.workers}")
+        from pipeline.frontier import DEFAULT_REDIS_URL
+
+        redis_url = redis_url or DEFAULT_REDIS_URL
+    if redis_url:
+        from pipeline.frontier import check_redis
+
+        if problem := check_redis(redis_url):
+            raise CommandError(f"{problem}; a distributed crawl needs it (set REDIS_URL, start redis-server)")
     url = _database()
+    if args.workers is not None:
+        from pipeline.workers import run_workers
+
+        extra = [f"--log-level={args.log_level}", *(f"--set={n}={v}" for n, v in args.settings)]
+        if args.proxy:
+            extra.append(f"--proxy={args.proxy}")
+        result = run_workers(args.workers, str(collection.path), url, redis_url, extra)
+        print(f"{args.workers} workers of the crawl of '{collection.name}' ended (exit {result.codes})")
+        return result.status
     from pipeline.crawl import run_crawl
 
-    report = run_crawl(collection, url, proxy=args.proxy, log_level=args.log_level, overrides=args.settings)
+    report = run_crawl(
+        collection,
+        url,
+        proxy=args.proxy,
+        log_level=args.log_level,
+        overrides=args.settings,
+        redis_url=redis_url,
+    )
     print(report.render())
     return 0 if report.ok else 1
 
@@ -262,6 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="override a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=60 (repeatable)",
+    )
+    crawl.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run N crawler processes sharing one frontier in Redis (a distributed crawl)",
+    )
+    crawl.add_argument(
+        "--redis",
+        metavar="URL",
+        help="join the distributed crawl whose frontier is in this Redis (default: $REDIS_URL; "
+        "with --workers and neither set, redis://127.0.0.1:6379/0)",
     )
     crawl.set_defaults(func=cmd_crawl)
 

@@ -17,11 +17,12 @@ from scrapy.settings import Settings
 
 from pipeline.collection import Collection
 from pipeline.database import engine_for
+from pipeline.frontier import redis_settings
 from pipeline.locks import collection_lock
 from pipeline.logs import install_run_log, quiet_network_tracebacks
 from pipeline.normalize import outlet_domain
 from pipeline.paths import data_dir, warc_dir
-from pipeline.pending import process_pending
+from pipeline.pending import mark_pending, process_pending, store_from_warcs
 from spiders.collection import CollectionSpider
 from warc.index import update_index
 from warc.recover import recover_open_files
@@ -47,6 +48,7 @@ class CrawlReport:
     log_file: Path | None = None
     skipped: bool = False
     not_due: int = 0  # known pages the re-crawl policy left for a later run
+    worker: str | None = None  # this process's name in a distributed crawl
 
     @classmethod
     def skipped_run(cls, collection: str) -> CrawlReport:
@@ -55,6 +57,8 @@ class CrawlReport:
     @property
     def ok(self) -> bool:
         """A run fails only when nothing at all could be fetched; a skipped run is not a failure."""
+        if self.worker:  # a worker may find the others took all the work
+            return self.finish_reason in ("finished", "shutdown")
         return self.skipped or self.pages_fetched > 0 or self.not_due > 0 or self.finish_reason != "finished"
 
     def render(self) -> str:
@@ -66,7 +70,9 @@ class CrawlReport:
         ended = "ended" if self.finish_reason == "finished" else f"stopped ({self.finish_reason})"
         lines = [*self.notes]
         lines += [
-            f"Crawl of '{self.collection}' (run {self.run_id}) {ended} after {self.seconds:.1f} s",
+            f"Crawl of '{self.collection}' (run {self.run_id}"
+            + (f", worker {self.worker}" if self.worker else "")
+            + f") {ended} after {self.seconds:.1f} s",
             f"  fetched: {self.pages_fetched} pages ({self.responses} HTTP responses archived)"
             f", failed: {len(self.failures)} URLs",
             f"  articles: {self.articles_new} new, {self.articles_updated} updated, "
@@ -81,6 +87,8 @@ class CrawlReport:
             lines.append(f"  log: {self.log_file}")
         if self.finish_reason != "finished":
             lines.append("  the next run resumes where this one stopped")
+        elif self.worker:
+            lines.append("  the shared frontier is empty: every worker's share is done")
         if self.failures:
             lines.append("Failed URLs:")
             width = min(max(len(u) for u in self.failures), 100)
@@ -133,20 +141,23 @@ def run_crawl(
     proxy: str | None = None,
     log_level: str = "INFO",
     overrides: list[tuple[str, str]] = (),
+    redis_url: str | None = None,
 ) -> CrawlReport:
     """Crawl the collection's seeds; every fetch goes to WARC, every article to the corpus.
 
     One crawl per collection at a time (an advisory lock); a run that finds another one going
     returns a skipped report at once. An interrupted run resumes where it stopped (JOBDIR).
+    With `redis_url` this process is one worker of a distributed crawl (frontier.py): workers
+    share the lock, the queue and the dupefilter, and resume from Redis.
     """
     engine = engine_for(database_url)
-    with collection_lock(engine, collection.name) as acquired:
+    with collection_lock(engine, collection.name, shared=redis_url is not None) as acquired:
         if not acquired:
             return CrawlReport.skipped_run(collection.name)
-        return _locked_crawl(collection, database_url, engine, proxy, log_level, overrides)
+        return _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url)
 
 
-def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides) -> CrawlReport:
+def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url) -> CrawlReport:
     if proxy:
         # Scrapy's HttpProxyMiddleware reads these when the crawler starts.
         for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
@@ -157,22 +168,33 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides)
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")
     directory = Path(settings.get("ARCHIVE_WARC_DIR"))
-    notes = [str(r) for r in recover_open_files(directory)]  # a previous run was killed
+    recovered = recover_open_files(directory)  # a previous run was killed
+    notes = [str(r) for r in recovered]
+    if whole := [str(r.path) for r in recovered if r.action == "recovered"]:
+        # what the killed run had archived but not yet stored goes into the corpus now
+        if not store_from_warcs(engine, collection.name, whole):
+            mark_pending(collection.name, None, whole)
     notes += [f"stored pending WARC files of {m}" for m in process_pending(engine)]
     jobdir = Path(settings.get("JOBDIR") or data_dir() / "jobs" / collection.name)
-    if (jobdir / "requests.seen").exists():
-        notes.append(f"resuming the interrupted run kept in {jobdir}")
-    settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    if redis_url:
+        settings.setdict(redis_settings(collection.name, redis_url), priority="cmdline")
+        # each worker its own WARC series: the process id keeps names apart on one machine
+        settings.set("ARCHIVE_WARC_PREFIX", f"{collection.name}-{os.getpid()}", priority="cmdline")
+    else:
+        if (jobdir / "requests.seen").exists():
+            notes.append(f"resuming the interrupted run kept in {jobdir}")
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
     log_file = install_run_log(collection.name, log_level)
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(CollectionSpider)
     crawler.signals.connect(quiet_network_tracebacks, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
     process.start()
     stats = crawler.stats.get_stats()
-    if stats.get("finish_reason") == "finished":
+    if stats.get("finish_reason") == "finished" and not redis_url:
         shutil.rmtree(jobdir, ignore_errors=True)  # done: the next run starts afresh
     if directory.exists():
         update_index(directory)  # the CDXJ index beside the WARCs, for replay and lookups
@@ -192,4 +214,5 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides)
         notes=notes,
         log_file=log_file,
         not_due=stats.get("pages/not_due", 0),
+        worker=stats.get("frontier/worker"),
     )

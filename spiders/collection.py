@@ -25,6 +25,10 @@ class CollectionSpider(
             self.name = "seeds"  # a seed-only collection runs (and is recorded) as the seed crawl
 
     async def start(self):
+        # In a distributed crawl one worker reads the seeds and sources; the rest start from the queue.
+        frontier = getattr(self.crawler, "frontier", None)
+        if frontier is not None and not frontier.claim_seeding():
+            return
         async for request in super().start():  # the seeds first: curated, the surest coverage
             yield request
         for source in (
@@ -36,3 +40,5 @@ class CollectionSpider(
         ):
             for request in source():
                 yield request
+        if frontier is not None:
+            frontier.seeding_done()

@@ -52,36 +52,39 @@ def whole_records(path: Path) -> tuple[int, int]:
     return count, end
 
 
-def _in_use(path: Path) -> bool:
-    with path.open("rb") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    return False
-
-
 def recover_open_files(directory: Path) -> list[Recovery]:
+    """Recover every `.open` file no live writer holds. Several workers may start at once on one
+    folder: each file is recovered under its lock, by whichever worker takes the lock first."""
     results = []
     for path in sorted(Path(directory).glob(f"*{OPEN_SUFFIX}")):
-        if _in_use(path):
-            log.info("%s is being written by a running crawl: left alone", path)
-            continue
-        size = path.stat().st_size
-        count, end = whole_records(path)
-        if count > 1:  # more than the warcinfo record
-            with path.open("r+b") as fh:
-                fh.truncate(end)
-                os.fsync(fh.fileno())
-            target = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
-            os.replace(path, target)
-            results.append(Recovery(target, "recovered", count, size - end))
-        else:
-            quarantine = path.parent / "quarantine"
-            quarantine.mkdir(exist_ok=True)
-            target = quarantine / path.name
-            os.replace(path, target)
-            results.append(Recovery(target, "quarantined", count, size - end))
+        try:
+            handle = path.open("r+b")
+        except FileNotFoundError:
+            continue  # another worker recovered it a moment ago
+        with handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("%s is being written by a running crawl: left alone", path)
+                continue
+            if not path.exists():
+                continue  # recovered and renamed between our glob and our lock
+            results.append(_recover(path, handle))
         log.warning("%s", results[-1])
     return results
+
+
+def _recover(path: Path, handle) -> Recovery:
+    size = path.stat().st_size
+    count, end = whole_records(path)
+    if count > 1:  # more than the warcinfo record
+        handle.truncate(end)
+        os.fsync(handle.fileno())
+        target = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        os.replace(path, target)
+        return Recovery(target, "recovered", count, size - end)
+    quarantine = path.parent / "quarantine"
+    quarantine.mkdir(exist_ok=True)
+    target = quarantine / path.name
+    os.replace(path, target)
+    return Recovery(target, "quarantined", count, size - end)
