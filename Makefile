@@ -13,6 +13,7 @@ PYWB_STAMP := $(PYWB_VENV)/.installed
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
+	@echo "make archive WORKERS=4  the same crawl by 4 processes sharing a Redis frontier"
 	@echo "make demo            crawl the offline fixture web (no network needed)"
 	@echo "make test            run the whole test suite"
 	@echo "make migrate         upgrade the corpus schema"
@@ -31,8 +32,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# WORKERS=N: N crawler processes sharing one frontier in Redis ($$REDIS_URL, default local Redis).
 archive: $(STAMP)
-	$(PY) -m pipeline crawl $(if $(COLLECTION),--collection $(COLLECTION))
+	$(PY) -m pipeline crawl $(if $(COLLECTION),--collection $(COLLECTION)) $(if $(WORKERS),--workers $(WORKERS))
 
 demo: $(STAMP) $(PYWB_STAMP)
 	$(PY) -m pipeline demo
