@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYWB_VENV  ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract
+.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract bench
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
@@ -23,6 +23,7 @@ help:
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
 	@echo "make report          write the coverage report to var/report/index.html (opens offline)"
 	@echo "make bench-extract   score our extractor against trafilatura, readability, newspaper4k"
+	@echo "make bench           end-to-end benchmark on a loopback site of N=5000 articles (N=500: small)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -94,3 +95,12 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench-extract: $(BENCH_STAMP)
 	$(PY) -m bench.extraction
+
+# The end-to-end benchmark (bench/endtoend.py): crawl, WARC, extract, dedupe, store on a loopback
+# site of N article pages made from ../shared/extraction-dev (EXTRACTION_DEV=...; fixture pages
+# when absent), beside plain Scrapy, WARC capture only and extraction alone. Needs only the normal
+# venv. Results: a table on stdout and var/bench/latest.json.
+N ?= 5000
+
+bench: $(STAMP)
+	$(PY) -m bench.endtoend --pages=$(N)

@@ -1,0 +1,342 @@
+"""End-to-end benchmark (`make bench`, or `python -m bench.endtoend --pages N`): how fast the whole
+archive runs (crawl, WARC, extract, dedupe, store) on N article pages made from real saved news
+pages, served on loopback, beside what bounds it, all measured in one run:
+
+- plain_scrapy: the same crawl, WARC capture and item pipelines off (Scrapy and our spider only);
+- warc_only: the same crawl with WARC capture, no item pipelines;
+- end_to_end: everything, into a throwaway PostgreSQL database, whose corpus is then checked;
+- extract_only: extraction alone over the same page bytes, one worker process per core.
+
+Each mode runs in its own process, so its peak RSS is its own. Pages/s is article pages fetched
+(or extracted) divided by the mode's wall seconds. The site (bench/benchsite.py) is built into
+var/bench/site once per N and data set; results go to stdout as a table and to
+var/bench/latest.json. Missing a target ratio is a result, not a failure (exit status 0); a mode
+that crashes, misses pages, or a corpus that does not hold what was served is (exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.errors import BenchError, UsageError
+from bench.modes import BENCH_SETTINGS, CRAWL_MODES, MODE_SETTINGS, MODES
+from pipeline.paths import PROJECT_ROOT
+
+TARGET_E2E_SHARE = 0.70  # end_to_end must reach this share of extract_only's pages/s
+TARGET_WARC_OVERHEAD = 10.0  # warc_only may be at most this many percent slower than plain_scrapy
+CHILD_TIMEOUT = 6 * 3600
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise UsageError(f"--pages (N) must be a positive integer, got {value!r}")
+    return number
+
+
+# ---- the children -------------------------------------------------------------------------------
+
+
+def child_main(args: argparse.Namespace) -> int:
+    from bench import modes
+
+    if args.child == "extract_only":
+        result = modes.run_extract_mode(Path(args.site))
+    else:
+        result = modes.run_crawl_mode(args.child, Path(args.collection), args.database_url, args.proxy)
+    Path(args.result).write_text(json.dumps(result, default=str), encoding="utf-8")
+    return 0
+
+
+def run_child(mode: str, workdir: Path, env: dict[str, str], *extra: str) -> dict:
+    """Run one mode in a child process; its output goes to workdir/child.log."""
+    result = workdir / "result.json"
+    log_file = workdir / "child.log"
+    command = [sys.executable, "-m", "bench.endtoend", "--child", mode, "--result", str(result), *extra]
+    with log_file.open("w", encoding="utf-8") as out:
+        code = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=CHILD_TIMEOUT
+        ).returncode
+    if code != 0 or not result.is_file():
+        lines = [line for line in log_file.read_text(errors="replace").splitlines() if line.strip()]
+        last = lines[-1].strip() if lines else "no output"
+        raise BenchError(f"{mode} failed (exit status {code}): {last[:300]} (log: {log_file})")
+    return json.loads(result.read_text(encoding="utf-8"))
+
+
+# ---- the site server ----------------------------------------------------------------------------
+
+
+@contextmanager
+def site_server(site_dir: Path):
+    """The site served by `python -m bench.siteserver` in its own process; yields its proxy URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.siteserver", str(site_dir)],
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = (process.stdout.readline() if process.stdout else "").strip()
+        if not port.isdigit():
+            raise BenchError(f"the site server did not start (exit status {process.poll()})")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if process.stdin:
+            process.stdin.close()  # the server stops when its stdin closes
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_hits(proxy: str, reset: bool = False) -> dict:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{proxy}/__bench__/{'reset' if reset else 'hits'}", timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def mode_problem(mode: str, result: dict) -> str | None:
+    """Whether a crawl mode did what its name says: a harness whose switches stopped working (a
+    renamed setting, extraction moved out of the item pipelines) must not report a number."""
+    stats = result["stats"]
+    extracted = stats.get("extract/articles", 0) + stats.get("extract/no_article", 0)
+    stored = sum(v for k, v in stats.items() if k.startswith("db/"))
+    if mode == "plain_scrapy" and result["warc_bytes"]:
+        return f"WARC capture was not off ({result['warc_bytes']} bytes of WARC written)"
+    if mode != "plain_scrapy" and not result["warc_bytes"]:
+        return "no WARC file was written"
+    if mode != "end_to_end" and (extracted or stored):
+        return f"the pipeline was not off ({extracted} pages extracted, db stats {stored})"
+    if mode == "end_to_end" and not extracted:
+        return "no page went through extraction"
+    return None
+
+
+# ---- the run ------------------------------------------------------------------------------------
+
+
+def run_crawls(site, database_url: str, runs: Path) -> dict[str, dict]:
+    """The three crawl modes, one after the other, against one site server."""
+    from bench.benchsite import log
+
+    pages, results = site.meta["pages"], {}
+    with site_server(site.path) as proxy:
+        for mode in CRAWL_MODES:
+            log(f"{mode}: crawling {pages} articles ({site.meta['section_pages']} section pages)")
+            workdir = runs / mode
+            workdir.mkdir(parents=True)
+            env = {**os.environ, "ARCHIVE_DATA_DIR": str(workdir / "data"), "DATABASE_URL": database_url}
+            server_hits(proxy, reset=True)
+            result = run_child(
+                mode,
+                workdir,
+                env,
+                *("--collection", str(site.collection_file), "--database-url", database_url),
+                *("--proxy", proxy),
+            )
+            result["server"] = hits = server_hits(proxy)
+            result["pages"] = hits["article_distinct"]
+            results[mode] = result
+            if problem := mode_problem(mode, result):
+                raise BenchError(f"{mode}: {problem} (log: {workdir / 'child.log'})")
+            if hits["article_distinct"] != pages:
+                raise BenchError(
+                    f"{mode} fetched {hits['article_distinct']} of the {pages} article pages "
+                    f"(finish reason {result['finish_reason']}, {result['failures']} failed URLs; "
+                    f"log: {workdir / 'child.log'})"
+                )
+    return results
+
+
+def run(pages: int) -> int:
+    from bench.benchdb import check_corpus, throwaway_database
+    from bench.benchsite import bench_dir, build_site, log
+
+    started = time.perf_counter()
+    runs = bench_dir() / "run"
+    out = bench_dir() / "latest.json"
+    out.unlink(missing_ok=True)  # a failed run leaves no earlier run's numbers behind as its own
+    with throwaway_database() as (database_url, database_where):  # first: a failure here is quick
+        site = build_site(pages)
+        shutil.rmtree(runs, ignore_errors=True)
+        results = run_crawls(site, database_url, runs)
+        corpus = check_corpus(database_url, {p["url"] for p in site.articles()}, site.meta["syndicated"])
+    log(f"extract_only: {pages} pages on {os.cpu_count()} worker processes")
+    workdir = runs / "extract_only"
+    workdir.mkdir(parents=True)
+    result = run_child("extract_only", workdir, dict(os.environ), "--site", str(site.path))
+    result["pages"] = result["pages_extracted"]
+    results["extract_only"] = result
+    if result["pages"] != pages:
+        raise BenchError(f"extract_only extracted {result['pages']} of {pages} pages")
+
+    meta = site.meta
+    summary = summarize(pages, meta, results, corpus, database_where, time.perf_counter() - started)
+    out.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    print(render(summary))
+    print(f"\nJSON: {out}")
+    if problem := corpus.problem():
+        print(f"bench: corpus check failed: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def summarize(pages, meta, results, corpus, database_where, total_seconds) -> dict:
+    rates = {m: results[m]["pages"] / results[m]["seconds"] for m in MODES}
+    e2e = results["end_to_end"]
+    warc_overhead = (results["warc_only"]["seconds"] / results["plain_scrapy"]["seconds"] - 1) * 100
+    return {
+        "ok": corpus.ok,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "pages": pages,
+        "syndicated": meta["syndicated"],
+        "section_pages": meta["section_pages"],
+        "pages_per_s": {m: round(rates[m], 3) for m in MODES},
+        "seconds": {m: round(results[m]["seconds"], 3) for m in MODES},
+        "stage_seconds": {k: round(v, 3) for k, v in sorted(e2e["stage_seconds"].items())},
+        "peak_rss_mb": round(e2e["peak_rss_mb"], 1),
+        "peak_rss_mb_by_mode": {m: round(results[m]["peak_rss_mb"], 1) for m in MODES},
+        "warc_bytes_per_page": round(e2e["warc_bytes"] / pages, 1),
+        "warc_bytes": e2e["warc_bytes"],
+        "ratios": {
+            "end_to_end_vs_extract_only": round(rates["end_to_end"] / rates["extract_only"], 3),
+            "end_to_end_vs_extract_only_target": TARGET_E2E_SHARE,
+            "warc_only_overhead_pct": round(warc_overhead, 1),
+            "warc_only_overhead_pct_target": TARGET_WARC_OVERHEAD,
+        },
+        "corpus": {
+            "ok": corpus.ok,
+            "articles": corpus.articles,
+            "expected_articles": corpus.expected_articles,
+            "stories": corpus.stories,
+            "expected_stories": corpus.expected_stories,
+            "article_pages_captured": corpus.captured,
+            "missing_examples": dict(list(corpus.missing.items())[:5]),
+            "database": database_where,
+        },
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "source": {
+            "name": meta["source"],
+            "real_pages": meta["real_pages"],
+            "templates_used": meta["templates_used"],
+            "templates_rejected": len(meta["templates_rejected"]),
+        },
+        "site": {
+            "html_bytes_per_page": round(meta["html_bytes"] / max(pages + meta["section_pages"], 1)),
+            "gzip_bytes_per_page": round(meta["gzip_bytes"] / max(pages + meta["section_pages"], 1)),
+            "build_seconds": meta["build_seconds"],
+        },
+        "settings": {"all_crawls": BENCH_SETTINGS, **{m: MODE_SETTINGS[m] for m in CRAWL_MODES}},
+        "modes": {m: {k: v for k, v in r.items() if k != "stats"} for m, r in results.items()},
+        "end_to_end_stats": e2e["stats"],
+        "total_seconds": round(total_seconds, 1),
+    }
+
+
+def render(s: dict) -> str:
+    """The report: the modes table, the ratios against their targets, the stages, the setting."""
+    r = s["ratios"]
+    e2e_ok = r["end_to_end_vs_extract_only"] >= r["end_to_end_vs_extract_only_target"]
+    warc_ok = r["warc_only_overhead_pct"] <= r["warc_only_overhead_pct_target"]
+    lines = [
+        f"End-to-end benchmark: {s['pages']} article pages ({s['syndicated']} syndicated copies) "
+        f"+ {s['section_pages']} section pages, {s['machine']['cpu_count']} CPUs",
+        f"Pages: {s['source']['name']} ({s['source']['templates_used']} templates, "
+        f"{s['source']['templates_rejected']} unusable)",
+        "",
+        "| mode | pages | seconds | pages/s | peak RSS MB | crawl engine s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for mode in MODES:
+        m = s["modes"][mode]
+        engine = f"{m['engine_seconds']:.1f}" if m.get("engine_seconds") else "-"
+        lines.append(
+            f"| {mode} | {m['pages']} | {s['seconds'][mode]:.1f} | {s['pages_per_s'][mode]:.1f} "
+            f"| {s['peak_rss_mb_by_mode'][mode]:.0f} | {engine} |"
+        )
+    lines += [
+        "",
+        f"- end_to_end / extract_only: {r['end_to_end_vs_extract_only']:.0%} "
+        f"(target >= {r['end_to_end_vs_extract_only_target']:.0%}: {'met' if e2e_ok else 'MISSED'})",
+        f"- warc_only vs plain_scrapy: {r['warc_only_overhead_pct']:+.1f}% time per page "
+        f"(target <= +{r['warc_only_overhead_pct_target']:.0f}%: {'met' if warc_ok else 'MISSED'})",
+        f"- WARC bytes per page (end_to_end): {s['warc_bytes_per_page']:,.0f} "
+        f"(served: {s['site']['gzip_bytes_per_page']:,} gzip, {s['site']['html_bytes_per_page']:,} HTML)",
+        f"- peak RSS: a mode's processes together (the crawl, its extraction workers; extract_only's "
+        f"{s['modes']['extract_only']['workers']} workers), sampled every 0.25 s; main processes alone: "
+        + ", ".join(f"{m} {s['modes'][m]['main_peak_rss_mb']:.0f}" for m in MODES),
+        "- site server CPU seconds: "
+        + ", ".join(f"{m} {s['modes'][m]['server']['cpu_seconds']:.1f}" for m in CRAWL_MODES),
+    ]
+    c = s["corpus"]
+    lines.append(
+        f"- corpus ({c['database']}): {c['articles']} articles (expected {c['expected_articles']}), "
+        f"{c['stories']} stories (expected {c['expected_stories']}): {'ok' if c['ok'] else 'WRONG'}"
+    )
+    stages = s["stage_seconds"]
+    wall = s["seconds"]["end_to_end"]
+    lines += [
+        "",
+        "end_to_end stage seconds, as the crawl recorded them (stages may overlap each other and the crawl):",
+        "",
+        "| stage | seconds | ms per page |",
+        "| --- | ---: | ---: |",
+    ]
+    per_page = 1000 / s["pages"]
+    if stages:
+        lines += [f"| {k} | {v:.2f} | {v * per_page:.1f} |" for k, v in stages.items()]
+    else:
+        lines.append("| (no stage_seconds/* stats recorded) | | |")
+    lines.append(f"| (wall) | {wall:.2f} | {wall * per_page:.1f} |")
+    settings = ", ".join(f"{k}={v}" for k, v in s["settings"]["all_crawls"].items())
+    lines += [
+        "",
+        f"Crawl settings (all modes): {settings}; plain_scrapy: "
+        + ", ".join(f"{k}={v}" for k, v in s["settings"]["plain_scrapy"].items())
+        + "; warc_only: "
+        + ", ".join(f"{k}={v}" for k, v in s["settings"]["warc_only"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.endtoend", description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", default="5000", help="article pages on the site (default 5000)")
+    for hidden in ("--child", "--result", "--site", "--collection", "--database-url", "--proxy"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        if args.child:
+            return child_main(args)
+        return run(positive_int(args.pages))
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

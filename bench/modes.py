@@ -1,0 +1,244 @@
+"""What one benchmark mode does, in its own process (so peak RSS is that mode's alone); the
+orchestrator (bench/endtoend.py) starts it as ``python -m bench.endtoend --child MODE ...`` and
+reads the JSON it leaves.
+
+The crawl modes go through ``pipeline.crawl.run_crawl``, the code ``python -m pipeline crawl``
+runs, with the benchmark's settings as its overrides; they differ only in what they switch off.
+extract_only is ``pipeline.extract.extract_page`` over the same page bytes on a process pool of
+one worker per core: the rate the crawl's extraction could reach if nothing else cost anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import mmap
+import os
+import resource
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from bench.sitepages import CONTENT_TYPE
+
+CRAWL_MODES = ("plain_scrapy", "warc_only", "end_to_end")
+MODES = (*CRAWL_MODES, "extract_only")
+# Loopback needs no politeness; everything else is the product's own settings.
+BENCH_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "ROBOTSTXT_OBEY": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+MODE_SETTINGS = {
+    "plain_scrapy": {"ARCHIVE_WARC_ENABLED": False, "ITEM_PIPELINES": {}},
+    "warc_only": {"ITEM_PIPELINES": {}},
+    "end_to_end": {},
+}
+STAGE_PREFIX = "stage_seconds/"
+EXTRACT_CHUNK = 8  # pages per task handed to a pool worker
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM), in MB."""
+    kb = _status_kb(os.getpid(), "VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            todo += children
+    return found
+
+
+class TreeMemory:
+    """Samples the resident memory of this process and all its descendants together (extraction
+    workers, their fork server): a mode's memory is all of it, not only its main process's."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-memory", daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        me = os.getpid()
+        total = sum(_status_kb(pid, "VmRSS:") for pid in (me, *_descendants(me)))
+        self.peak_kb = max(self.peak_kb, total, _status_kb(me, "VmHWM:"))
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024
+
+
+class CrawlerProbe:
+    """A Scrapy extension that keeps a reference to the crawler (its stats outlive the crawl) and
+    notes when the engine starts and stops."""
+
+    crawlers: list = []
+    times: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy import signals
+
+        cls.crawlers.append(crawler)
+        probe = cls()
+        crawler.signals.connect(probe.started, signal=signals.engine_started)
+        crawler.signals.connect(probe.stopped, signal=signals.engine_stopped)
+        return probe
+
+    def started(self) -> None:
+        self.times["engine_started"] = time.perf_counter()
+
+    def stopped(self) -> None:
+        self.times["engine_stopped"] = time.perf_counter()
+
+
+def crawl_overrides(mode: str) -> list[tuple[str, object]]:
+    import pipeline.settings as product
+
+    extensions = dict(getattr(product, "EXTENSIONS", {}))
+    extensions[f"{CrawlerProbe.__module__}.CrawlerProbe"] = 0
+    settings = {**BENCH_SETTINGS, **MODE_SETTINGS[mode], "EXTENSIONS": extensions}
+    return list(settings.items())
+
+
+def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: str) -> dict:
+    from pipeline.collection import load_collection
+    from pipeline.crawl import run_crawl
+    from pipeline.paths import warc_dir
+
+    collection = load_collection(collection_file)
+    with TreeMemory() as memory:
+        started = time.perf_counter()
+        report = run_crawl(
+            collection, database_url, proxy=proxy, log_level="INFO", overrides=crawl_overrides(mode)
+        )
+        seconds = time.perf_counter() - started
+    if not CrawlerProbe.crawlers:
+        raise RuntimeError("the crawl did not start (no crawler)")
+    crawler = CrawlerProbe.crawlers[-1]
+    stats = crawler.stats.get_stats()
+    folder = warc_dir() / collection.name
+    warc_files = sorted(p for p in folder.glob("*") if p.name.endswith((".warc", ".warc.gz")))
+    times = CrawlerProbe.times
+    engine = times.get("engine_stopped", 0) - times.get("engine_started", 0)
+    failures = dict(report.failures)
+    return {
+        "mode": mode,
+        "seconds": seconds,
+        "engine_seconds": engine if engine > 0 else None,
+        "finish_reason": report.finish_reason,
+        "pages_fetched": report.pages_fetched,
+        "responses": report.responses,
+        "failures": len(failures),
+        "failure_examples": dict(sorted(failures.items())[:5]),
+        "articles_new": report.articles_new,
+        "stage_seconds": {
+            k.removeprefix(STAGE_PREFIX): float(v)
+            for k, v in stats.items()
+            if k.startswith(STAGE_PREFIX) and isinstance(v, int | float)
+        },
+        "stats": {k: v for k, v in stats.items() if isinstance(v, int | float) and not isinstance(v, bool)},
+        "warc_files": [str(p) for p in warc_files],
+        "warc_bytes": sum(p.stat().st_size for p in warc_files),
+        "peak_rss_mb": memory.peak_mb,
+        "main_peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# extract_only: the pool's workers read the pages from the memory-mapped pages.bin themselves.
+_PAGES: memoryview | None = None
+
+
+def _init_worker(pages_file: str, warm: tuple[str, int, int]) -> None:
+    global _PAGES
+    with open(pages_file, "rb") as fh:
+        _PAGES = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    _extract([warm])  # imports, caches and lazy set-up: not the measured pages' cost
+
+
+def _ready(_: int) -> int:
+    time.sleep(0.2)  # long enough that every worker takes one: all are started before the clock
+    return os.getpid()
+
+
+def _extract(pages: list[tuple[str, int, int]]) -> tuple[Counter, float]:
+    from pipeline.extract import extract_page
+
+    outcome: Counter = Counter()
+    now = dt.datetime.now(dt.UTC)
+    for url, offset, length in pages:
+        body = gzip.decompress(_PAGES[offset : offset + length])
+        result = extract_page(body, url, "balanced", CONTENT_TYPE, now)
+        outcome["article" if result.article is not None else f"no article: {result.reason}"] += 1
+    return outcome, peak_rss_mb()
+
+
+def run_extract_mode(site_dir: Path) -> dict:
+    from bench.benchsite import BuiltSite
+
+    site = BuiltSite(site_dir, {})
+    pages = [(p["url"], p["offset"], p["length"]) for p in site.articles()]
+    workers = os.cpu_count() or 1
+    chunks = [pages[i : i + EXTRACT_CHUNK] for i in range(0, len(pages), EXTRACT_CHUNK)]
+    outcome: Counter = Counter()
+    worker_rss = 0.0
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(site.pages_file), pages[0]))
+    with TreeMemory() as memory, pool:
+        list(pool.map(_ready, range(workers)))
+        started = time.perf_counter()
+        for counts, rss in pool.map(_extract, chunks):
+            outcome.update(counts)
+            worker_rss = max(worker_rss, rss)
+        seconds = time.perf_counter() - started
+        memory.sample()  # before the pool's workers exit
+    return {
+        "mode": "extract_only",
+        "seconds": seconds,
+        "workers": workers,
+        "pages_extracted": sum(outcome.values()),
+        "outcome": dict(outcome),
+        "peak_rss_mb": memory.peak_mb,
+        "main_peak_rss_mb": peak_rss_mb(),
+        "worker_peak_rss_mb": worker_rss,
+    }
