@@ -216,3 +216,67 @@ def test_killed_workers_resume_and_lose_nothing(crawl_env, fixture_web, site, re
     assert not list(server.scan_iter(match=f"incident-archive:{name}:*"))
     check = run_cli("verify", env=env)
     assert check.returncode == 0, check.stdout
+
+
+def test_sigterm_to_the_workers_parent_stops_all_cleanly_and_the_run_resumes(
+    crawl_env, fixture_web, site, redis_url, tmp_path
+):
+    engine, env = crawl_env
+    articles = [page.url for page in site.articles("on")]
+    slow = [f"http://www.globalwire.test/slow?seconds=3&n={n}" for n in range(12)]
+    name, collection = collection_file(tmp_path, slow + articles)
+    folder = tmp_path / "var" / "warc" / name
+    server = redis.Redis.from_url(redis_url)
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "crawl",
+        "--collection",
+        str(collection),
+        "--workers",
+        "3",
+        "--proxy",
+        fixture_web.proxy_url,
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+    ]
+    parent = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not list(folder.glob("*.open")):
+            time.sleep(0.1)
+        time.sleep(1)
+        parent.send_signal(signal.SIGTERM)
+        output = parent.communicate(timeout=120)[0]
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    assert "3 workers" in output, output[-3000:]
+    assert "Traceback" not in output
+    assert not list(folder.glob("*.open")), "every worker closed its WARC file"
+    assert server.exists(f"incident-archive:{name}:dupefilter")  # the run waits in Redis
+    stored = query(engine, "SELECT count(*) AS n FROM corpus")[0]["n"]
+    assert stored < len(articles)
+
+    result = run_cli(
+        "crawl",
+        "--collection",
+        str(collection),
+        "--workers",
+        "3",
+        "--proxy",
+        fixture_web.proxy_url,
+        env=env,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert_each_once(engine, folder, {canonical_url(u) for u in articles})
+    assert not list(server.scan_iter(match=f"incident-archive:{name}:*"))
