@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.models import Article, ArticleVersion, Capture, Decision, Outlet
-from pipeline.stories import StoryClusterer
+from pipeline.stories import NewText, StoryClusterer
 from pipeline.versions import comparison_form
 
 if TYPE_CHECKING:
@@ -101,12 +101,12 @@ class CorpusWriter:
                 continue
             if previous is None and article_id not in known_articles:
                 self.counts["new"] += 1
-                new_texts[(article_id, capture_id)] = item.text
+                new_texts[(article_id, capture_id)] = item
             elif previous is None:
                 self.counts["reextracted"] += 1
             else:
                 self.counts["updated"] += 1
-                new_texts[(article_id, capture_id)] = item.text
+                new_texts[(article_id, capture_id)] = item
             latest[key] = item.content_hash
             known_articles.add(article_id)
             versions.append(self._version_row(item, article_id, capture_id))
@@ -118,11 +118,12 @@ class CorpusWriter:
                 .returning(ArticleVersion.id, ArticleVersion.article_id, ArticleVersion.capture_id),
                 versions,
             ).all()
-            for version_id, article_id, capture_id in inserted:
-                if (article_id, capture_id) in new_texts:
-                    self.clusterer.assign(
-                        conn, article_id, version_id, new_texts[(article_id, capture_id)], run_id
-                    )
+            stories = [
+                NewText(article_id, version_id, item.text, item.story_signature)
+                for version_id, article_id, capture_id in inserted
+                if (item := new_texts.get((article_id, capture_id)))
+            ]
+            self.clusterer.assign_batch(conn, stories, run_id)
         if decisions:
             conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
 
@@ -141,17 +142,13 @@ class CorpusWriter:
                 )
             ).all()
         )
-        decisions = []
+        decisions, seen = [], []
         for event in events:
             article_id = articles.get(ids.get(event["original"]))
             if article_id is None:
                 continue  # the page was never an article
             self.counts["unchanged"] += 1
-            conn.execute(
-                update(Article)
-                .where(Article.id == article_id)
-                .values(last_seen=func.greatest(Article.last_seen, event["fetched_at"]))
-            )
+            seen.append({"id_": article_id, "at": event["fetched_at"]})
             decisions.append(
                 {
                     "run_id": run_id,
@@ -162,6 +159,13 @@ class CorpusWriter:
                     "capture_id": ids.get(event["capture"]),
                     "evidence": {"refers_to": event["original"]},
                 }
+            )
+        if seen:
+            conn.execute(
+                update(Article)
+                .where(Article.id == bindparam("id_"))
+                .values(last_seen=func.greatest(Article.last_seen, bindparam("at"))),
+                seen,
             )
         if decisions:
             conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from warc.writer import RecordLocation
+
+if TYPE_CHECKING:
+    from pipeline.stories import StorySignature
 
 
 @dataclass(slots=True)
@@ -43,6 +47,8 @@ class PageItem:
     discovered_via: str = "seeds"
     discovered_from: str | None = None
     extracted: Extracted | None = field(default=None, repr=False)
+    # The MinHash of the normalized text, made beside the extraction (stories.py checks it fits):
+    story_signature: StorySignature | None = field(default=None, repr=False)
     # Set by normalization:
     canonical_url: str | None = None
     url_key: str | None = None  # what all URL variants of the article share (identity.py)

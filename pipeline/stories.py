@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
@@ -65,93 +68,209 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
+def _digest(text_: str) -> bytes:
+    return hashlib.blake2b(text_.encode("utf-8"), digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class StorySignature:
+    """A text's signature and band hashes, computable away from the database (in an extraction
+    worker); the text's digest makes sure it is used only for the very text that is stored."""
+
+    values: np.ndarray
+    bands: tuple[int, ...]
+    params: SignatureParams
+    text_digest: bytes
+
+    @classmethod
+    def of(cls, text_: str, params: SignatureParams) -> StorySignature:
+        values = signature(text_, params)
+        return cls(values, tuple(band_hashes(values, params)), params, _digest(text_))
+
+    def fits(self, text_: str, params: SignatureParams) -> bool:
+        return self.params == params and self.text_digest == _digest(text_)
+
+
+class NewText(NamedTuple):
+    """An article's new version to place in a story; `signature` when computed beforehand."""
+
+    article_id: int
+    version_id: int
+    text: str
+    signature: StorySignature | None = None
+
+
 class StoryClusterer:
-    """Assigns each article with a new text to a story, inside the store's transaction."""
+    """Assigns each article with a new text to a story, inside the store's transaction.
+
+    A batch takes a fixed number of queries, and ends as if its texts had been assigned one at a
+    time in order: a text is compared with the database as it was before the batch, except that
+    the batch's earlier texts have replaced their articles' signatures there. Among equally similar
+    candidates the lowest article id wins.
+    """
 
     def __init__(self, params: SignatureParams | None = None) -> None:
         self.params = params or SignatureParams()
         self.counts = {"story_joined": 0, "story_new": 0}
 
     def assign(self, conn: Connection, article_id: int, version_id: int, text_: str, run_id) -> None:
-        params = self.params
+        self.assign_batch(conn, [NewText(article_id, version_id, text_)], run_id)
+
+    def assign_batch(self, conn: Connection, texts: Sequence[NewText], run_id) -> None:
+        if not texts:
+            return
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": STORY_LOCK})
-        values = signature(text_, params)
-        bands = band_hashes(values, params)
-        self._store_signature(conn, article_id, version_id, values, bands)
+        signatures = [self._signature(t) for t in texts]
+        ids = {t.article_id for t in texts}
+        story = dict(conn.execute(select(Article.id, Article.story_id).where(Article.id.in_(ids))).all())
+        stored = self._stored_candidates(conn, texts, signatures)
 
-        current = conn.execute(select(Article.story_id).where(Article.id == article_id)).scalar()
-        if current is not None:
-            return  # an updated text keeps the story the article already belongs to
-        match = self._best_match(conn, article_id, values, bands)
-        if match is None:
-            story_id = conn.execute(insert(Story).returning(Story.id)).scalar_one()
-            self.counts["story_new"] += 1
-        else:
-            other_id, story_id, score = match
-            self.counts["story_joined"] += 1
-            conn.execute(
-                insert(Decision).values(
-                    run_id=run_id,
-                    kind="story_joined",
-                    rule="minhash-lsh",
-                    subject=str(article_id),
-                    article_id=article_id,
-                    story_id=story_id,
-                    evidence={
-                        "similar_to_article": other_id,
-                        "estimated_jaccard": round(score, 4),
-                        **asdict(params),
-                    },
-                )
-            )
-        conn.execute(update(Article).where(Article.id == article_id).values(story_id=story_id))
+        latest: dict[int, tuple[int, StorySignature]] = {}  # article -> (version, signature) so far
+        by_band: dict[tuple[int, int], set[int]] = defaultdict(set)  # (band, hash) -> those articles
+        placed: dict[int, int] = {}  # article -> story, a negative placeholder for a new one
+        new_stories: list[int] = []
+        joins: list[tuple[int, int, int, float]] = []  # (article, other, story, score)
+        for position, (new, sig) in enumerate(zip(texts, signatures, strict=True)):
+            if new.article_id in latest:
+                for key in enumerate(latest[new.article_id][1].bands):
+                    by_band[key].discard(new.article_id)
+            latest[new.article_id] = (new.version_id, sig)
+            for key in enumerate(sig.bands):
+                by_band[key].add(new.article_id)
+            if story.get(new.article_id) is not None:
+                continue  # an updated text keeps the story the article already belongs to
+            candidates = {
+                other: found
+                for other, found in stored.get(position, {}).items()
+                if other not in latest  # not yet replaced by a text of this batch
+            }
+            for key in enumerate(sig.bands):
+                for other in by_band.get(key, ()):
+                    if other != new.article_id and story.get(other) is not None:
+                        candidates[other] = (latest[other][1].values, story[other])
+            match = self._best_match(sig.values, candidates)
+            if match is None:
+                story_id = -1 - len(new_stories)
+                new_stories.append(story_id)
+            else:
+                other, story_id, score = match
+                joins.append((new.article_id, other, story_id, score))
+            story[new.article_id] = placed[new.article_id] = story_id
+        self._write(conn, latest, placed, new_stories, joins, ids, run_id)
 
-    def _store_signature(self, conn, article_id, version_id, values, bands) -> None:
+    def _signature(self, new: NewText) -> StorySignature:
+        if new.signature is not None and new.signature.fits(new.text, self.params):
+            return new.signature
+        return StorySignature.of(new.text, self.params)
+
+    def _stored_candidates(self, conn, texts, signatures) -> dict[int, dict[int, tuple]]:
+        """Per text of the batch (by position): the other articles in a story whose stored bands
+        share one of its bands (as the database holds them before the batch), with signature and story."""
         params = self.params
-        row = {
-            "article_id": article_id,
-            "version_id": version_id,
-            "num_perm": params.num_perm,
-            "seed": params.seed,
-            "shingle_size": params.shingle_size,
-            "scheme": params.scheme,
-            "hashvalues": values.tobytes(),
-        }
-        stmt = pg_insert(ArticleSignature).values(row)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["article_id"], set_=row))
-        conn.execute(delete(MinhashBand).where(MinhashBand.article_id == article_id))
-        conn.execute(
-            insert(MinhashBand),
-            [{"band": i, "hash": h, "article_id": article_id} for i, h in enumerate(bands)],
-        )
-
-    def _best_match(self, conn, article_id, values, bands) -> tuple[int, int, float] | None:
-        params = self.params
-        candidates = conn.execute(
+        rows = conn.execute(
             text(
-                "SELECT DISTINCT s.article_id, s.hashvalues, a.story_id"
-                " FROM minhash_bands b"
-                " JOIN unnest(CAST(:bands AS smallint[]), CAST(:hashes AS bigint[])) AS q(band, hash)"
-                "   ON b.band = q.band AND b.hash = q.hash"
+                "SELECT DISTINCT q.pos, s.article_id, s.hashvalues, a.story_id"
+                " FROM unnest(CAST(:positions AS int[]), CAST(:mes AS bigint[]),"
+                "   CAST(:bands AS smallint[]), CAST(:hashes AS bigint[])) AS q(pos, me, band, hash)"
+                " JOIN minhash_bands b ON b.band = q.band AND b.hash = q.hash"
                 " JOIN article_signatures s ON s.article_id = b.article_id"
                 " JOIN articles a ON a.id = b.article_id"
-                " WHERE b.article_id <> :me AND a.story_id IS NOT NULL"
+                " WHERE b.article_id <> q.me AND a.story_id IS NOT NULL"
                 "   AND s.num_perm = :num_perm AND s.seed = :seed"
                 "   AND s.shingle_size = :shingle_size AND s.scheme = :scheme"
             ),
             {
-                "bands": list(range(len(bands))),
-                "hashes": bands,
-                "me": article_id,
+                "positions": [i for i, sig in enumerate(signatures) for _ in sig.bands],
+                "mes": [t.article_id for t, sig in zip(texts, signatures, strict=True) for _ in sig.bands],
+                "bands": [band for sig in signatures for band in range(len(sig.bands))],
+                "hashes": [h for sig in signatures for h in sig.bands],
                 "num_perm": params.num_perm,
                 "seed": params.seed,
                 "shingle_size": params.shingle_size,
                 "scheme": params.scheme,
             },
         ).all()
+        found: dict[int, dict[int, tuple]] = defaultdict(dict)
+        for position, other, stored, story_id in rows:
+            found[position][other] = (np.frombuffer(stored, dtype=np.uint64), story_id)
+        return found
+
+    def _best_match(self, values, candidates: dict[int, tuple]) -> tuple[int, int, float] | None:
         best = None
-        for other_id, stored, story_id in candidates:
-            score = similarity(values, np.frombuffer(stored, dtype=np.uint64))
-            if score >= params.threshold and (best is None or score > best[2]):
-                best = (other_id, story_id, score)
+        for other in sorted(candidates):
+            stored, story_id = candidates[other]
+            score = similarity(values, stored)
+            if score >= self.params.threshold and (best is None or score > best[2]):
+                best = (other, story_id, score)
         return best
+
+    def _write(self, conn, latest, placed, new_stories, joins, ids, run_id) -> None:
+        """Signatures and bands of the batch, its new stories, joins and story ids: a few statements."""
+        params = self.params
+        rows = [
+            {
+                "article_id": article_id,
+                "version_id": version_id,
+                "num_perm": params.num_perm,
+                "seed": params.seed,
+                "shingle_size": params.shingle_size,
+                "scheme": params.scheme,
+                "hashvalues": sig.values.tobytes(),
+            }
+            for article_id, (version_id, sig) in latest.items()
+        ]
+        stmt = pg_insert(ArticleSignature)
+        columns = ("version_id", "num_perm", "seed", "shingle_size", "scheme", "hashvalues")
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["article_id"], set_={c: stmt.excluded[c] for c in columns}
+            ),
+            rows,
+        )
+        conn.execute(delete(MinhashBand).where(MinhashBand.article_id.in_(ids)))
+        conn.execute(
+            insert(MinhashBand),
+            [
+                {"band": i, "hash": h, "article_id": article_id}
+                for article_id, (_, sig) in latest.items()
+                for i, h in enumerate(sig.bands)
+            ],
+        )
+        made = {}
+        if new_stories:
+            created = conn.execute(
+                insert(Story)
+                .from_select(
+                    [Story.created_at],
+                    select(func.now()).select_from(func.generate_series(1, len(new_stories))),
+                )
+                .returning(Story.id)
+            ).scalars()
+            made = dict(zip(new_stories, sorted(created), strict=True))
+            self.counts["story_new"] += len(new_stories)
+        if joins:
+            self.counts["story_joined"] += len(joins)
+            conn.execute(
+                insert(Decision),
+                [
+                    {
+                        "run_id": run_id,
+                        "kind": "story_joined",
+                        "rule": "minhash-lsh",
+                        "subject": str(article_id),
+                        "article_id": article_id,
+                        "story_id": made.get(story_id, story_id),
+                        "evidence": {
+                            "similar_to_article": other,
+                            "estimated_jaccard": round(score, 4),
+                            **asdict(params),
+                        },
+                    }
+                    for article_id, other, story_id, score in joins
+                ],
+            )
+        if placed:
+            conn.execute(
+                update(Article).where(Article.id == bindparam("id_")).values(story_id=bindparam("story")),
+                [{"id_": a, "story": made.get(s, s)} for a, s in placed.items()],
+            )
