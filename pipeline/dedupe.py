@@ -4,21 +4,33 @@ URL variant or unchanged re-fetch is recorded as a decision rather than dropped 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from pipeline.items import PageItem
+from pipeline.stagetime import timed
+
+RECENT = 10_000  # (article, text) pairs remembered: the count is of repeats among recent pages
 
 
 class ExactDedupePipeline:
-    def __init__(self, stats=None) -> None:
+    def __init__(self, stats=None, recent: int = RECENT) -> None:
         self.stats = stats
-        self.seen: set[tuple[str, str]] = set()
+        self.recent = recent
+        self.seen: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
+    @timed("dedupe")
     def process_item(self, item: PageItem) -> PageItem:
         key = (item.url_key or item.url, item.content_hash or "")
-        if key in self.seen and self.stats:
-            self.stats.inc_value("dedupe/same_article_same_text")
-        self.seen.add(key)
+        if key in self.seen:
+            self.seen.move_to_end(key)
+            if self.stats:
+                self.stats.inc_value("dedupe/same_article_same_text")
+        else:
+            self.seen[key] = None
+            if len(self.seen) > self.recent:
+                self.seen.popitem(last=False)
         return item

@@ -239,7 +239,12 @@ def _content_type(item: PageItem) -> str | None:
 
 
 class ExtractPipeline:
-    """Stage 1: extract each archived page's article; a page with none stays a capture only."""
+    """Stage 1: extract each archived page's article; a page with none stays a capture only.
+
+    This stage extracts in the calling thread (`reprocess`, tests). In a crawl `from_crawler` gives the
+    pooled stage (extractpool.py), which makes the same call in worker processes and passes the
+    outcome to `accept`.
+    """
 
     def __init__(self, stats=None, favor: str = "balanced") -> None:
         if favor not in FAVOR:
@@ -249,14 +254,23 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, favor=crawler.settings.get("ARCHIVE_EXTRACT_FAVOR", "balanced"))
+        from pipeline.extractpool import PooledExtractPipeline
+
+        return PooledExtractPipeline.from_crawler(crawler)
 
     def _inc(self, key: str) -> None:
         if self.stats:
             self.stats.inc_value(key)
 
+    def arguments(self, item: PageItem) -> tuple:
+        """`extract_page`'s arguments for the item's page."""
+        return (item.body, item.url, self.favor, _content_type(item), item.fetched_at)
+
     def process_item(self, item: PageItem) -> PageItem:
-        result = extract_page(item.body, item.url, self.favor, _content_type(item), item.fetched_at)
+        return self.accept(item, extract_page(*self.arguments(item)))
+
+    def accept(self, item: PageItem, result: PageExtraction) -> PageItem:
+        """Counts the outcome; drops a page without an article, or puts the article on the item."""
         for _ in result.fixes:
             self._inc("extract/fixes")
         if result.article is None:

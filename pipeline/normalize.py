@@ -9,6 +9,7 @@ from scrapy.exceptions import DropItem
 
 from pipeline.identity import identify, registered_domain
 from pipeline.items import PageItem
+from pipeline.stagetime import timed
 from pipeline.versions import content_hash
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -43,6 +44,7 @@ class NormalizePipeline:
     def from_crawler(cls, crawler):
         return cls(crawler.stats, crawler.settings.getdict("ARCHIVE_OUTLET_NAMES"))
 
+    @timed("normalize")
     def process_item(self, item: PageItem) -> PageItem:
         extracted = item.extracted
         assert extracted is not None, "NormalizePipeline runs after ExtractPipeline"

@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from pipeline.stagetime import timed
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Page score: keyword hits per 100 words of text, plus this much per keyword in the headline.
 TITLE_WEIGHT = 2.0
@@ -36,10 +38,13 @@ class Keywords:
     def hits(self, words: list[str]) -> int:
         """Occurrences of any keyword phrase in a token list."""
         count = 0
-        for phrase in self.phrases:
-            n = len(phrase)
-            for i in range(len(words) - n + 1):
-                if words[i : i + n - 1] == list(phrase[:-1]) and words[i + n - 1].startswith(phrase[-1]):
+        for *head, last in self.phrases:
+            if not head:
+                count += sum(1 for word in words if word.startswith(last))
+                continue
+            n = len(head)
+            for i in range(len(words) - n):  # the cheap test first: this runs for every word
+                if words[i] == head[0] and words[i : i + n] == head and words[i + n].startswith(last):
                     count += 1
         return count
 
@@ -66,6 +71,7 @@ class RelevancePipeline:
         self.keywords = keywords
         self.min_score = min_score
         self.crawler = crawler
+        self.stats = crawler.stats if crawler is not None else None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -82,6 +88,7 @@ class RelevancePipeline:
             if collection.links is not None:
                 self.min_score = collection.links.min_score
 
+    @timed("relevance")
     def process_item(self, item):
         if item.discovered_via == "seeds" or not self.keywords or not self.keywords.phrases:
             return item

@@ -44,6 +44,8 @@ ITEM_PIPELINES = {
 ARCHIVE_COLLECTION = "sony-hack-2014"
 ARCHIVE_DB_BATCH_SIZE = 50
 ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's trade-off)
+# Processes that extract articles off the reactor thread (extractpool.py); 0: on the reactor thread.
+ARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
 # Outlet display names by registered domain, where og:site_name is missing or unhelpful.
 ARCHIVE_OUTLET_NAMES: dict[str, str] = {}
 ARCHIVE_RETRY_AFTER_BACKOFF = 1.0  # 429/503 without Retry-After: wait 1, 2, 4 ... s between tries

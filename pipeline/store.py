@@ -1,10 +1,12 @@
 """Stage 4: the corpus. The Scrapy side of storage: buffers the captures the WARC middleware
-reports and the items the pipeline passes, and writes them in batches (corpus.py)."""
+reports and the items the pipeline passes, and writes them in batches (corpus.py). URL variants
+wait on disk for the end of the run (spill.py); the time spent here is `stage_seconds/store`."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,8 @@ from pipeline.pending import mark_pending, store_from_warcs
 from pipeline.recrawl import PreviousFetch, archived_payload, previous_fetch
 from pipeline.runs import finish_run, start_run
 from pipeline.signals import page_not_modified
+from pipeline.spill import ItemSpill
+from pipeline.stagetime import add_seconds, timed
 from warc.middleware import CaptureRecord, capture_recorded
 from warc.writer import RecordLocation
 
@@ -53,12 +57,14 @@ class PostgresPipeline:
         self.collection = collection
         self.batch_size = batch_size
         self.crawler = crawler
+        self.stats = crawler.stats if crawler is not None else None
         self.captures: list[dict] = []
         self.items: list[PageItem] = []
         self.notes: dict[str, str] = {}
         self.unsynced = False
         self.not_modified: list[dict] = []
-        self.variants: list[PageItem] = []
+        self.variants = ItemSpill()
+        self.flush_pending = False
         self.run_id: int | None = None
 
     @classmethod
@@ -95,9 +101,18 @@ class PostgresPipeline:
             self.crawler.stats.set_value("run/id", self.run_id)
 
     def on_capture(self, capture: CaptureRecord) -> None:
+        """Called inside the WARC middleware: the write is left to the reactor's next turn."""
         self.captures.append(capture_row(capture, self.run_id))
-        if len(self.captures) >= self.batch_size * 4:
-            self.flush()
+        if len(self.captures) >= self.batch_size * 4 and not self.flush_pending:
+            from twisted.internet import reactor
+
+            self.flush_pending = True
+            reactor.callLater(0, self.scheduled_flush)
+
+    @timed("store")
+    def scheduled_flush(self) -> None:
+        self.flush_pending = False
+        self.flush()
 
     def last_capture(self, url: str) -> PreviousFetch | None:
         """What the corpus knows of a URL's last fetch, for conditional and scheduled re-fetches."""
@@ -124,11 +139,12 @@ class PostgresPipeline:
         if record_id:
             self.notes[record_id] = str(exception)[:500]
 
+    @timed("store")
     def process_item(self, item: PageItem) -> PageItem:
         if item.url != item.canonical_url:
             # URL variants (AMP, print, mobile, tracking) wait for the end of the run, so the
             # article's own page is versioned first whatever order the downloads finished in.
-            self.variants.append(item)
+            self.variants.append(replace(item, body=b""))  # the store has no use for the bytes
             return item
         self.items.append(item)
         if len(self.items) >= self.batch_size:
@@ -158,14 +174,18 @@ class PostgresPipeline:
             for key, value in self.writer.counts.items():
                 self.crawler.stats.set_value(f"db/{key}", value)
 
+    @timed("store")
     def close_spider(self) -> None:
         self.flush()
-        self.items, self.variants = self.variants, []
-        self.flush()
+        for batch in self.variants.batches(self.batch_size):
+            self.items = batch
+            self.flush()
 
     def on_engine_stopped(self) -> None:
         """Captures can still arrive after close_spider (late responses); store them, then close the run."""
+        started = time.perf_counter()
         self.flush()
+        add_seconds(self.stats, "store", time.perf_counter() - started)
         if self.run_id is None or self.crawler is None:
             return
         stats = self.crawler.stats.get_stats()

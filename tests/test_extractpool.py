@@ -1,0 +1,223 @@
+"""Extraction in worker processes (extractpool.py): the same results as `extract_page`, workers
+that die (over their CPU limit, or killed from outside) cost no page but the one that killed them,
+and none outlives the crawl process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.extract import extract_page
+from pipeline.extractpool import ExtractPool
+from pipeline.fixtureweb.hostile import MB, _huge_chunks
+from pipeline.fixtureweb.page import FIXTURE_NOW
+from pipeline.fixtureweb.routes import route
+from pipeline.normalize import canonical_url, normalize_text
+from pipeline.stories import SignatureParams, StorySignature
+from tests.conftest import ROOT, query, run_cli
+from tests.test_unattended import fresh, write_collection  # noqa: F401 - a fixture
+
+HUGE_URL = "http://www.bitwire.test/hostile/huge?mb=4"  # about 2 s of extraction CPU (4 MB of text)
+
+
+class Stats(Counter):
+    def inc_value(self, key, count=1, start=0):
+        self[key] += count
+
+
+def arguments(site, page) -> tuple:
+    response = route(site, page.host, page.path)
+    return (response.body, page.url, "balanced", response.content_type, FIXTURE_NOW)
+
+
+def pages(site, count: int) -> list[tuple]:
+    """Articles, and pages with none: a home page, an empty page, an image."""
+    home = route(site, site.hosts[0], "/")
+    return [arguments(site, p) for p in site.articles("on")[:count]] + [
+        (home.body, f"http://{site.hosts[0]}/", "balanced", home.content_type, FIXTURE_NOW),
+        (b"", "http://x.test/a/empty", "balanced", None, None),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "http://x.test/a/png", "balanced", "text/html", None),
+    ]
+
+
+async def started(pool: ExtractPool) -> ExtractPool:
+    await asyncio.wait([asyncio.wrap_future(pool.ready)])
+    return pool
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def workers_of(pid: int) -> list[int]:
+    """The pool workers of a process: the children of its fork server."""
+    return [worker for server in children(pid) for worker in children(server)]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def assert_same(result, args) -> None:
+    expected = extract_page(*args)
+    assert result.extraction == expected
+    if expected.article is None:
+        assert result.signature is None
+    else:
+        signature = StorySignature.of(normalize_text(expected.article.text), SignatureParams())
+        assert np.array_equal(result.signature.values, signature.values)
+        assert result.signature.bands == signature.bands
+        assert result.signature.fits(normalize_text(expected.article.text), SignatureParams())
+
+
+@pytest.mark.parametrize("workers", [2, 0])
+def test_the_pool_gives_what_extract_page_gives(site, workers):
+    jobs = pages(site, 6)
+
+    async def run():
+        pool = ExtractPool(workers)
+        try:
+            if workers:
+                await started(pool)
+            return await asyncio.gather(*(pool.run(args) for args in jobs))
+        finally:
+            pool.close()
+
+    results = asyncio.run(run())
+    for result, args in zip(results, jobs, strict=True):
+        assert_same(result, args)
+    assert all(r.cpu_seconds > 0 for r in results if r.extraction.article is not None)
+
+
+def test_a_page_over_the_cpu_limit_fails_alone_and_the_pool_recovers(site):
+    huge = (b"".join(_huge_chunks(4 * MB)), HUGE_URL, "balanced", None, None)
+    jobs = pages(site, 6)
+    stats = Stats()
+
+    async def run():
+        pool = await started(ExtractPool(2, stats, max_seconds=0.5))
+        try:
+            first = pool.executor
+            results = await asyncio.gather(pool.run(huge), *(pool.run(args) for args in jobs))
+            assert pool.executor is not first  # a new pool took the broken one's place
+            return results, await pool.run(jobs[0])
+        finally:
+            pool.close()
+
+    (over, *results), after = asyncio.run(run())
+    assert over.extraction.article is None and over.extraction.reason == "extraction failed: worker died"
+    for result, args in zip(results, jobs, strict=True):
+        assert_same(result, args)
+    assert_same(after, jobs[0])
+    assert stats["extract/worker_died"] == 1 and stats["extract/pool_restarts"] >= 1
+
+
+def test_workers_killed_from_outside_lose_no_page_and_ignore_sigint(site):
+    jobs = pages(site, 12) * 3
+    stats = Stats()
+
+    async def run():
+        pool = await started(ExtractPool(2, stats))
+        try:
+            workers = workers_of(os.getpid())
+            assert len(workers) == 2
+            os.kill(workers[0], signal.SIGINT)  # Ctrl-C reaches the whole process group
+            assert_same(await pool.run(jobs[0]), jobs[0])
+            running = [asyncio.ensure_future(pool.run(args)) for args in jobs]
+            await asyncio.sleep(0.05)  # the pages are submitted, some done
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)  # as the kernel's OOM killer would
+            return await asyncio.gather(*running)
+        finally:
+            pool.close()
+
+    results = asyncio.run(run())
+    for result, args in zip(results, jobs, strict=True):
+        assert_same(result, args)
+    assert stats["extract/pool_restarts"] == 1 and stats["extract/worker_died"] == 0
+
+
+CHILD = """
+import asyncio, os, sys, time
+from pipeline.extractpool import ExtractPool
+
+async def main():
+    pool = ExtractPool(2)
+    await asyncio.wait([asyncio.wrap_future(pool.ready)])
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_workers_leave_when_the_crawl_process_is_killed():
+    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert int(child.stdout.readline()) == child.pid
+        servers = children(child.pid)
+        workers = workers_of(child.pid)
+        assert len(workers) == 2
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(map(alive, workers + servers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(alive, workers + servers))
+
+
+def test_a_crawl_goes_on_past_a_page_that_kills_its_worker(fresh, tmp_path, fixture_web, site):  # noqa: F811
+    engine, _, env = fresh
+    articles = [p.url for p in site.articles("on")[:4]]
+    collection = write_collection(tmp_path / "killer.toml", "killer", [*articles, HUGE_URL])
+    result = run_cli(
+        "crawl",
+        "--collection",
+        str(collection),
+        "--proxy",
+        fixture_web.proxy_url,
+        "-s",
+        "ARCHIVE_EXTRACT_MAX_SECONDS=0.5",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = [r["canonical_url"] for r in query(engine, "SELECT canonical_url FROM corpus")]
+    assert sorted(stored) == sorted(canonical_url(u) for u in articles)
+    notes = query(engine, "SELECT note FROM captures WHERE url = :url", url=HUGE_URL)
+    assert [n["note"] for n in notes] == ["extraction failed: worker died"]
+    stats = query(engine, "SELECT stats FROM crawl_runs")[0]["stats"]
+    assert stats["extract/worker_died"] == 1 and stats["extract/pool_restarts"] >= 1
+    log = (tmp_path / "var" / "logs" / "killer.log").read_text()
+    assert "an extraction worker died on " + HUGE_URL in log
+
+
+def test_every_stage_reports_its_seconds(demo_archive):
+    runs = query(demo_archive.engine, "SELECT stats FROM crawl_runs")
+    assert len(runs) == 2
+    for run in runs:
+        for stage in ("extract", "extract_wait", "normalize", "relevance", "dedupe", "store"):
+            assert isinstance(run["stats"][f"stage_seconds/{stage}"], float), stage
+        assert run["stats"]["stage_seconds/extract"] > 0
