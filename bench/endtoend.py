@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,9 +69,13 @@ def run_child(mode: str, workdir: Path, env: dict[str, str], *extra: str) -> dic
     log_file = workdir / "child.log"
     command = [sys.executable, "-m", "bench.endtoend", "--child", mode, "--result", str(result), *extra]
     with log_file.open("w", encoding="utf-8") as out:
-        code = subprocess.run(
-            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=CHILD_TIMEOUT
-        ).returncode
+        try:
+            done = subprocess.run(
+                command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out, timeout=CHILD_TIMEOUT
+            )
+            code = done.returncode
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{mode} took more than {CHILD_TIMEOUT} s (log: {log_file})") from None
     if code != 0 or not result.is_file():
         lines = [line for line in log_file.read_text(errors="replace").splitlines() if line.strip()]
         last = lines[-1].strip() if lines else "no output"
@@ -177,15 +182,15 @@ def run(pages: int) -> int:
         site = build_site(pages)
         shutil.rmtree(runs, ignore_errors=True)
         results = run_crawls(site, database_url, runs)
-        corpus = check_corpus(database_url, {p["url"] for p in site.articles()}, site.meta["syndicated"])
-    log(f"extract_only: {pages} pages on {os.cpu_count()} worker processes")
-    workdir = runs / "extract_only"
-    workdir.mkdir(parents=True)
-    result = run_child("extract_only", workdir, dict(os.environ), "--site", str(site.path))
-    result["pages"] = result["pages_extracted"]
-    results["extract_only"] = result
-    if result["pages"] != pages:
-        raise BenchError(f"extract_only extracted {result['pages']} of {pages} pages")
+        log(f"extract_only: {pages} pages on {os.cpu_count()} worker processes")
+        workdir = runs / "extract_only"
+        workdir.mkdir(parents=True)
+        result = run_child("extract_only", workdir, dict(os.environ), "--site", str(site.path))
+        result["pages"] = result["pages_extracted"]
+        results["extract_only"] = result
+        if result["pages"] != pages:
+            raise BenchError(f"extract_only extracted {result['pages']} of {pages} pages")
+        corpus = check_corpus(database_url, site.articles(), result["not_articles"])
 
     meta = site.meta
     summary = summarize(pages, meta, results, corpus, database_where, time.perf_counter() - started)
@@ -210,6 +215,7 @@ def summarize(pages, meta, results, corpus, database_where, total_seconds) -> di
         "section_pages": meta["section_pages"],
         "pages_per_s": {m: round(rates[m], 3) for m in MODES},
         "seconds": {m: round(results[m]["seconds"], 3) for m in MODES},
+        "cpu_seconds": {m: round(results[m]["cpu_seconds"], 2) for m in MODES},
         "stage_seconds": {k: round(v, 3) for k, v in sorted(e2e["stage_seconds"].items())},
         "peak_rss_mb": round(e2e["peak_rss_mb"], 1),
         "peak_rss_mb_by_mode": {m: round(results[m]["peak_rss_mb"], 1) for m in MODES},
@@ -223,11 +229,13 @@ def summarize(pages, meta, results, corpus, database_where, total_seconds) -> di
         },
         "corpus": {
             "ok": corpus.ok,
+            "article_pages": corpus.pages,
+            "article_pages_captured": corpus.captured,
+            "not_articles": corpus.not_articles,
             "articles": corpus.articles,
             "expected_articles": corpus.expected_articles,
             "stories": corpus.stories,
             "expected_stories": corpus.expected_stories,
-            "article_pages_captured": corpus.captured,
             "missing_examples": dict(list(corpus.missing.items())[:5]),
             "database": database_where,
         },
@@ -265,15 +273,15 @@ def render(s: dict) -> str:
         f"Pages: {s['source']['name']} ({s['source']['templates_used']} templates, "
         f"{s['source']['templates_rejected']} unusable)",
         "",
-        "| mode | pages | seconds | pages/s | peak RSS MB | crawl engine s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| mode | pages | seconds | pages/s | peak RSS MB | CPU s | crawl engine s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for mode in MODES:
         m = s["modes"][mode]
         engine = f"{m['engine_seconds']:.1f}" if m.get("engine_seconds") else "-"
         lines.append(
             f"| {mode} | {m['pages']} | {s['seconds'][mode]:.1f} | {s['pages_per_s'][mode]:.1f} "
-            f"| {s['peak_rss_mb_by_mode'][mode]:.0f} | {engine} |"
+            f"| {s['peak_rss_mb_by_mode'][mode]:.0f} | {s['cpu_seconds'][mode]:.1f} | {engine} |"
         )
     lines += [
         "",
@@ -284,16 +292,20 @@ def render(s: dict) -> str:
         f"- WARC bytes per page (end_to_end): {s['warc_bytes_per_page']:,.0f} "
         f"(served: {s['site']['gzip_bytes_per_page']:,} gzip, {s['site']['html_bytes_per_page']:,} HTML)",
         f"- peak RSS: a mode's processes together (the crawl, its extraction workers; extract_only's "
-        f"{s['modes']['extract_only']['workers']} workers), sampled every 0.25 s; main processes alone: "
-        + ", ".join(f"{m} {s['modes'][m]['main_peak_rss_mb']:.0f}" for m in MODES),
+        f"{s['modes']['extract_only']['workers']} workers), sampled every 0.25 s, as is their CPU time; "
+        "main processes alone: " + ", ".join(f"{m} {s['modes'][m]['main_peak_rss_mb']:.0f}" for m in MODES),
         "- site server CPU seconds: "
         + ", ".join(f"{m} {s['modes'][m]['server']['cpu_seconds']:.1f}" for m in CRAWL_MODES),
     ]
     c = s["corpus"]
-    lines.append(
+    rejected = Counter(c["not_articles"].values())
+    judged = ", ".join(f"{n} {reason}" for reason, n in rejected.most_common()) or "none"
+    lines += [
         f"- corpus ({c['database']}): {c['articles']} articles (expected {c['expected_articles']}), "
-        f"{c['stories']} stories (expected {c['expected_stories']}): {'ok' if c['ok'] else 'WRONG'}"
-    )
+        f"{c['stories']} stories (expected {c['expected_stories']}): {'ok' if c['ok'] else 'WRONG'}",
+        f"  expected = the {c['article_pages']} article pages, less those extract_page finds no "
+        f"article on ({judged}); one story per original, its syndicated copy joins it",
+    ]
     stages = s["stage_seconds"]
     wall = s["seconds"]["end_to_end"]
     lines += [

@@ -17,7 +17,6 @@ import os
 import resource
 import threading
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -78,11 +77,13 @@ def _descendants(pid: int) -> list[int]:
 
 class TreeMemory:
     """Samples the resident memory of this process and all its descendants together (extraction
-    workers, their fork server): a mode's memory is all of it, not only its main process's."""
+    workers, their fork server): a mode's memory is all of it, not only its main process's. Notes
+    their CPU time too, which other load on the machine disturbs less than wall time."""
 
     def __init__(self, interval: float = 0.25) -> None:
         self.interval = interval
         self.peak_kb = 0
+        self.cpu_ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-memory", daemon=True)
 
@@ -101,12 +102,28 @@ class TreeMemory:
 
     def sample(self) -> None:
         me = os.getpid()
-        total = sum(_status_kb(pid, "VmRSS:") for pid in (me, *_descendants(me)))
+        pids = (me, *_descendants(me))
+        total = sum(_status_kb(pid, "VmRSS:") for pid in pids)
         self.peak_kb = max(self.peak_kb, total, _status_kb(me, "VmHWM:"))
+        for pid in pids:
+            self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
 
     @property
     def peak_mb(self) -> float:
         return self.peak_kb / 1024
+
+    @property
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every process seen, up to its last sample."""
+        return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class CrawlerProbe:
@@ -183,6 +200,7 @@ def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: s
         "warc_bytes": sum(p.stat().st_size for p in warc_files),
         "peak_rss_mb": memory.peak_mb,
         "main_peak_rss_mb": peak_rss_mb(),
+        "cpu_seconds": memory.cpu_seconds,
     }
 
 
@@ -202,16 +220,18 @@ def _ready(_: int) -> int:
     return os.getpid()
 
 
-def _extract(pages: list[tuple[str, int, int]]) -> tuple[Counter, float]:
+def _extract(pages: list[tuple[str, int, int]]) -> tuple[dict[str, str], float]:
+    """The pages extract_page finds no article on (URL -> reason), and this worker's peak RSS."""
     from pipeline.extract import extract_page
 
-    outcome: Counter = Counter()
+    not_articles = {}
     now = dt.datetime.now(dt.UTC)
     for url, offset, length in pages:
         body = gzip.decompress(_PAGES[offset : offset + length])
         result = extract_page(body, url, "balanced", CONTENT_TYPE, now)
-        outcome["article" if result.article is not None else f"no article: {result.reason}"] += 1
-    return outcome, peak_rss_mb()
+        if result.article is None:
+            not_articles[url] = str(result.reason)
+    return not_articles, peak_rss_mb()
 
 
 def run_extract_mode(site_dir: Path) -> dict:
@@ -221,14 +241,14 @@ def run_extract_mode(site_dir: Path) -> dict:
     pages = [(p["url"], p["offset"], p["length"]) for p in site.articles()]
     workers = os.cpu_count() or 1
     chunks = [pages[i : i + EXTRACT_CHUNK] for i in range(0, len(pages), EXTRACT_CHUNK)]
-    outcome: Counter = Counter()
+    not_articles: dict[str, str] = {}
     worker_rss = 0.0
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(site.pages_file), pages[0]))
     with TreeMemory() as memory, pool:
         list(pool.map(_ready, range(workers)))
         started = time.perf_counter()
-        for counts, rss in pool.map(_extract, chunks):
-            outcome.update(counts)
+        for rejected, rss in pool.map(_extract, chunks):
+            not_articles.update(rejected)
             worker_rss = max(worker_rss, rss)
         seconds = time.perf_counter() - started
         memory.sample()  # before the pool's workers exit
@@ -236,8 +256,10 @@ def run_extract_mode(site_dir: Path) -> dict:
         "mode": "extract_only",
         "seconds": seconds,
         "workers": workers,
-        "pages_extracted": sum(outcome.values()),
-        "outcome": dict(outcome),
+        "pages_extracted": len(pages),
+        "articles": len(pages) - len(not_articles),
+        "not_articles": not_articles,
+        "cpu_seconds": memory.cpu_seconds,
         "peak_rss_mb": memory.peak_mb,
         "main_peak_rss_mb": peak_rss_mb(),
         "worker_peak_rss_mb": worker_rss,

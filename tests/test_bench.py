@@ -56,8 +56,12 @@ def test_small_run_without_saved_pages(make_database, tmp_path):
         assert result["modes"][mode]["failures"] == 0
     assert result["modes"]["plain_scrapy"]["warc_bytes"] == 0  # capture really was off
 
-    # Every article page is one article; each syndicated copy joins its original's story.
+    assert all(cpu > 0 for cpu in result["cpu_seconds"].values())
+
+    # Every article page is one article (the fixture pages all hold one, extract_only agrees);
+    # each syndicated copy joins its original's story.
     corpus = result["corpus"]
+    assert corpus["ok"] is True and corpus["not_articles"] == {}
     assert result["syndicated"] == PAGES // 10
     assert corpus["articles"] == corpus["expected_articles"] == PAGES
     assert corpus["stories"] == corpus["expected_stories"] == PAGES - result["syndicated"]
