@@ -12,11 +12,11 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline.models import Article, ArticleVersion, Capture, Decision, Outlet
-from pipeline.stories import NewText, StoryClusterer
+from pipeline.stories import STORY_LOCK, NewText, StoryClusterer
 from pipeline.versions import comparison_form
 
 if TYPE_CHECKING:
@@ -69,6 +69,9 @@ class CorpusWriter:
             if items:
                 # The article's own URL before its variants, so its text is the one versioned.
                 ordered = sorted(items, key=lambda i: (i.url != i.canonical_url, i.fetched_at))
+                # Workers of a distributed crawl write at once: one writer of articles at a time,
+                # so two copies of an article never both read "no version yet" and both add one.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": STORY_LOCK})
                 self._write_items(conn, ordered, run_id)
             if not_modified:
                 self._write_not_modified(conn, not_modified, run_id)
