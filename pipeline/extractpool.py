@@ -239,6 +239,7 @@ class PooledExtractPipeline:
         self.workers = workers
         self.max_seconds = max_seconds
         self.pool: ExtractPool | None = None
+        self.in_flight = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -259,7 +260,13 @@ class PooledExtractPipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         assert self.pool is not None, "open_spider makes the pool"
         started = time.perf_counter()
-        result = await self.pool.run(self.stage.arguments(item))
+        self.in_flight += 1
+        if self.stats is not None:
+            self.stats.max_value("extract/in_flight_max", self.in_flight)  # what Scrapy lets in
+        try:
+            result = await self.pool.run(self.stage.arguments(item))
+        finally:
+            self.in_flight -= 1
         add_seconds(self.stats, "extract_wait", time.perf_counter() - started)
         add_seconds(self.stats, "extract", result.cpu_seconds)
         item.story_signature = result.signature

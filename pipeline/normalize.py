@@ -23,9 +23,24 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_SITE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")  # scheme and host: all a domain depends on
+_OUTLETS: dict[str, str] = {}
+MAX_OUTLETS = 10_000
+
+
 def outlet_domain(url: str) -> str:
-    """The registered domain an outlet is known by (www.example.co.uk -> example.co.uk), aliases folded."""
-    return registered_domain(url)
+    """The registered domain an outlet is known by (www.example.co.uk -> example.co.uk), aliases folded.
+
+    Looked up once per host: the spider asks for every link of every page."""
+    site = _SITE.match(url)
+    if site is None:
+        return registered_domain(url)
+    key = site.group()
+    if (domain := _OUTLETS.get(key)) is None:
+        if len(_OUTLETS) >= MAX_OUTLETS:
+            _OUTLETS.clear()
+        domain = _OUTLETS[key] = registered_domain(url)
+    return domain
 
 
 def canonical_url(page_url: str, declared: str | None = None) -> str:

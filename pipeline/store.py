@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,12 +35,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@lru_cache(maxsize=64)
+def _warc_file(path: str) -> str:
+    """The corpus's name of a WARC file, once per file (it resolves the path on disk)."""
+    return warc_reference(path)
+
+
 def capture_row(capture: CaptureRecord, run_id: int | None) -> dict:
     location = capture.location
     row = {k: v for k, v in asdict(capture).items() if k != "location"}
     row.update(
         run_id=run_id,
-        warc_file=warc_reference(location.path) if location else None,
+        warc_file=_warc_file(location.path) if location else None,
         warc_offset=location.offset if location else None,
         warc_length=location.length if location else None,
         warc_record_id=location.record_id if location else None,

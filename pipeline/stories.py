@@ -228,13 +228,16 @@ class StoryClusterer:
             rows,
         )
         conn.execute(delete(MinhashBand).where(MinhashBand.article_id.in_(ids)))
-        conn.execute(
-            insert(MinhashBand),
-            [
-                {"band": i, "hash": h, "article_id": article_id}
-                for article_id, (_, sig) in latest.items()
-                for i, h in enumerate(sig.bands)
-            ],
+        conn.execute(  # one statement of three arrays: a row per band is costly to send
+            text(
+                "INSERT INTO minhash_bands (band, hash, article_id) SELECT * FROM unnest("
+                "CAST(:bands AS smallint[]), CAST(:hashes AS bigint[]), CAST(:ids AS bigint[]))"
+            ),
+            {
+                "bands": [i for _, sig in latest.values() for i in range(len(sig.bands))],
+                "hashes": [h for _, sig in latest.values() for h in sig.bands],
+                "ids": [a for a, (_, sig) in latest.items() for _ in sig.bands],
+            },
         )
         made = {}
         if new_stories:
