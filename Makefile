@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 PYWB_VENV  ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract bench
+.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract bench-neardup bench
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
@@ -23,6 +23,7 @@ help:
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
 	@echo "make report          write the coverage report to var/report/index.html (opens offline)"
 	@echo "make bench-extract   score our extractor against trafilatura, readability, newspaper4k"
+	@echo "make bench-neardup   near-duplicate lookup time at 10k, 100k, 1M stored signatures"
 	@echo "make bench           end-to-end benchmark on a loopback site of N=5000 articles (N=500: small)"
 
 $(STAMP): pyproject.toml
@@ -95,6 +96,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench-extract: $(BENCH_STAMP)
 	$(PY) -m bench.extraction
+
+# Near-duplicate lookup time against 10k, 100k and 1M stored signatures (bench/neardup.py;
+# SIZES=10000,100000 for a quicker one). The 1M fill takes about five minutes.
+bench-neardup: $(STAMP)
+	$(PY) -m bench.neardup $(if $(SIZES),--sizes $(SIZES))
 
 # The end-to-end benchmark (bench/endtoend.py): crawl, WARC, extract, dedupe, store on a loopback
 # site of N article pages made from ../shared/extraction-dev (EXTRACTION_DEV=...; fixture pages
