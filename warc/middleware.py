@@ -3,23 +3,35 @@
 Runs at priority 950, below the downloader and above HttpCompressionMiddleware (590) and
 RedirectMiddleware (600), so it sees each raw response: the body still in its Content-Encoding,
 and every redirect as its own response.
+
+The records are built, compressed and written in a process of its own (WriterProcess), which the
+response waits for: it goes on with its record's location, so the store and the spider have it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import os
+import pickle
+import sys
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer, protocol, threads
 
-from warc.outlinks import decoded_body, outlinks
-from warc.writer import HttpExchange, RecordLocation, WarcFileWriter, payload_digest
+from warc import writer as warc_writer
+from warc.writer import Fetch, FetchWriter, HttpExchange, RecordLocation, WarcFileWriter, payload_digest
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -34,6 +46,7 @@ FETCH_STARTED = "warc_fetch_started"
 LOCATION = "warc_location"  # where the payload is archived (the original record for a revisit)
 CAPTURE_RECORD = "warc_capture_record_id"  # the record this fetch wrote (response or revisit)
 REVISIT_OF = "warc_revisit_of"  # set by a spider making a conditional request: the archived copy
+STAGE_SECONDS = "stage_seconds/warc"  # reactor time spent capturing (the writer process's is not)
 # Headers whose meaning no longer holds for the stored body (Twisted has already de-chunked it).
 REWRITTEN_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
 
@@ -103,6 +116,128 @@ def exchange_from(request: Request, response: Response, started: dt.datetime) ->
 PreviousCapture = Callable[[str, str], RecordLocation | None]
 
 
+class WriterGone(RuntimeError):
+    """The writer process ended before answering."""
+
+
+class _Writer(protocol.ProcessProtocol):
+    """One writer process (warc.writer.serve): messages to its stdin, answers from its fd 3, in order."""
+
+    def __init__(self) -> None:
+        self.answers: deque[defer.Deferred] = deque()
+        self.received = bytearray()
+        self.gone = False
+
+    def send(self, message: tuple) -> defer.Deferred:
+        answer = defer.Deferred()
+        if self.gone:
+            answer.errback(WriterGone("the WARC writer process is gone"))
+            return answer
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.answers.append(answer)
+        self.transport.writeToChild(0, len(data).to_bytes(4, "big") + data)
+        return answer
+
+    def childDataReceived(self, fd: int, data: bytes) -> None:
+        self.received += data
+        while len(self.received) >= 4:
+            size = int.from_bytes(self.received[:4], "big")
+            if len(self.received) < 4 + size:
+                break
+            ok, value = pickle.loads(self.received[4 : 4 + size])
+            del self.received[: 4 + size]
+            answer = self.answers.popleft()
+            if ok:
+                answer.callback(value)
+            else:
+                answer.errback(value)
+
+    def childConnectionLost(self, fd: int) -> None:
+        if fd == 3:
+            self._lost()
+
+    def processEnded(self, reason) -> None:
+        self._lost()
+
+    def _lost(self) -> None:
+        self.gone = True
+        answers, self.answers = self.answers, deque()
+        for answer in answers:
+            answer.errback(WriterGone("the WARC writer process ended"))
+
+
+class WriterProcess:
+    """The WARC writer in a process of its own. Building the records, reading a page's links for its
+    metadata record and gzip take 2-4 ms a page, mostly Python: a thread would take that from the
+    reactor (the GIL), a process takes it to another core. One process, so the records are written
+    in the order they are sent. It runs from the spider's opening (its start overlaps the crawl's)
+    to its closing, after everything sent. Its pipes are the reactor's: no thread of ours in the
+    crawl. A process that dies is replaced and the fetches it held sent again; its file stays
+    `.open`, for recovery."""
+
+    def __init__(self, writer: WarcFileWriter, max_body: int, stats=None) -> None:
+        self.options = writer.options()
+        self.max_body = max_body
+        self.stats = stats
+        self.child: _Writer | None = None
+        self.inline: FetchWriter | None = None  # once closed, a late response is written here
+
+    def start(self) -> None:
+        if self.inline is not None or (self.child is not None and not self.child.gone):
+            return
+        from twisted.internet import reactor
+
+        self.child = _Writer()
+        code = Path(warc_writer.__file__).resolve().parent.parent  # this very code, in the child too
+        command = [sys.executable, "-c", "from warc.writer import serve; serve()"]
+        fds = {0: "w", 1: 1, 2: 2, 3: "r"}
+        reactor.spawnProcess(
+            self.child, sys.executable, command, env=os.environ, path=str(code), childFDs=fds
+        )
+        self.child.send(("start", self.options, self.max_body)).addErrback(self._not_started)
+
+    def _not_started(self, failure) -> None:
+        log.error("the WARC writer process did not start: %s", failure.getErrorMessage())
+
+    def send(self, fetch: Fetch) -> tuple[_Writer | None, defer.Deferred]:
+        """Hand the fetch over (pickled, on the reactor thread); await its answer with `written`."""
+        if self.inline is not None:
+            return None, defer.maybeDeferred(self.inline.write, fetch)
+        self.start()
+        return self.child, self.child.send(("write", fetch))
+
+    async def written(
+        self, fetch: Fetch, sent: tuple[_Writer | None, defer.Deferred]
+    ) -> tuple[RecordLocation, RecordLocation | None]:
+        """(where the fetch's record is, the original it revisits or None)."""
+        child, answer = sent
+        try:
+            return await maybe_deferred_to_future(answer)
+        except WriterGone:
+            if self.child is child:  # the first of its fetches to notice
+                log.error("the WARC writer process died: another one takes over, its fetches are sent again")
+                if self.stats is not None:
+                    self.stats.inc_value("warc/writer_restarts")
+        return await maybe_deferred_to_future(self.send(fetch)[1])
+
+    async def close(self) -> list[str]:
+        """Close the file after everything sent before; the names of the files written."""
+        if self.inline is not None:
+            return []
+        self.inline = FetchWriter(WarcFileWriter(**self.options), self.max_body)
+        child, self.child = self.child, None
+        if child is None or child.gone:
+            return []
+        try:
+            return await maybe_deferred_to_future(child.send(("close",)))
+        except WriterGone:
+            log.error("the WARC writer process died: its open file is recovered by the next run")
+            return []
+        finally:
+            if not child.gone:
+                child.transport.closeStdin()  # it ends
+
+
 class WarcCaptureMiddleware:
     def __init__(
         self,
@@ -116,7 +251,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.max_body = max_body
         self._previous_capture = previous_capture
-        self._archived_this_run: dict[tuple[str, str], RecordLocation] = {}
+        self.process = WriterProcess(writer, max_body, crawler.stats if crawler else None)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -134,11 +269,15 @@ class WarcCaptureMiddleware:
             warcinfo=settings.getdict("ARCHIVE_WARC_INFO"),
         )
         middleware = cls(writer, crawler, max_body=settings.getint("DOWNLOAD_MAXSIZE"))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def spider_closed(self) -> None:
-        self.writer.close()
+    def spider_opened(self) -> None:
+        self.process.start()
+
+    async def spider_closed(self) -> None:
+        self.writer.files_written[:] = await self.process.close()
         if self.crawler and self.crawler.stats:
             self.crawler.stats.set_value("warc/files", list(self.writer.files_written))
 
@@ -146,71 +285,71 @@ class WarcCaptureMiddleware:
         if self.crawler is not None:
             self.crawler.signals.send_catch_log(capture_recorded, capture=capture)
 
-    def _inc(self, key: str, count: int = 1) -> None:
+    def _inc(self, key: str, count: float = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
 
     def process_request(self, request: Request) -> None:
         request.meta[FETCH_STARTED] = dt.datetime.now(dt.UTC)
 
-    def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
-        """The same payload already archived for this URL, in this run or (via the corpus) before."""
-        found = self._archived_this_run.get((url, digest))
-        if found is None:
-            lookup = self._previous_capture or getattr(self.crawler, "previous_capture", None)
-            found = lookup(url, digest) if lookup else None
-        return found
-
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
+        began = time.perf_counter()
         started = request.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC)
         exchange = exchange_from(request, response, started)
-        digest = payload_digest(exchange.body)
-        not_modified = response.status == 304 and request.meta.get(REVISIT_OF) is not None
-        if not_modified:
-            original = request.meta[REVISIT_OF]
-        elif response.status == 200:
-            original = self.previous_capture(response.url, digest)
-        else:
-            original = None
-        if original is not None:
-            location = self.writer.write_revisit(
-                exchange, original, response.url, not_modified=not_modified
+        fields, links_encoding = self._metadata(request, response)
+        fetch = Fetch(exchange, payload_digest(exchange.body), fields, links_encoding)
+        if response.status == 304 and request.meta.get(REVISIT_OF) is not None:
+            fetch = dataclasses.replace(fetch, not_modified_of=request.meta[REVISIT_OF])
+        lookup = self._previous_capture or getattr(self.crawler, "previous_capture", None)
+        spent = time.perf_counter() - began
+        if response.status == 200 and fetch.not_modified_of is None and lookup is not None:
+            # The corpus's earlier copy of this payload, asked for off the reactor thread.
+            earlier = await maybe_deferred_to_future(
+                threads.deferToThread(lookup, response.url, fetch.digest)
             )
-            request.meta[LOCATION] = original  # the article's bytes live in the original record
-            self._inc("warc/revisits")
-        else:
-            location = self.writer.write_exchange(exchange)
-            request.meta[LOCATION] = location
-            self._archived_this_run[(response.url, digest)] = location
+            fetch = dataclasses.replace(fetch, earlier_copy=earlier)
+        began = time.perf_counter()
+        sent = self.process.send(fetch)
+        spent += time.perf_counter() - began
+        location, original = await self.process.written(fetch, sent)
+        resumed = time.perf_counter()
+        capture = self._recorded(request, response, exchange, location, original)
+        self._inc(STAGE_SECONDS, spent + time.perf_counter() - resumed)
+        self._emit(capture)  # the store's time, not the WARC's
+        return response
+
+    def _recorded(self, request, response, exchange, location, original) -> CaptureRecord:
+        """Back on the reactor: the record's location to the request, the stats, the capture."""
+        request.meta[LOCATION] = original or location  # a revisit's bytes live in the original record
         request.meta[CAPTURE_RECORD] = location.record_id
-        self.writer.write_metadata(
-            response.url, location.date, location.record_id, self._metadata(request, response)
-        )
+        if original is not None:
+            self._inc("warc/revisits")
         self._inc("warc/records_written", 3)
         self._inc("warc/bytes_written", location.length)
         location_header = response.headers.get("Location")
         content_type = response.headers.get("Content-Type")
-        self._emit(
-            CaptureRecord(
-                url=response.url,
-                method=request.method,
-                fetched_at=started,
-                status=response.status,
-                content_type=content_type.decode("latin-1") if content_type else None,
-                content_length=len(response.body),
-                redirect_to=location_header.decode("latin-1") if location_header else None,
-                ip_address=exchange.ip_address,
-                location=location,
-                warc_type="revisit" if original else "response",
-                refers_to_record_id=original.record_id if original else None,
-                etag=_header(response, "ETag"),
-                last_modified=_header(response, "Last-Modified"),
-            )
+        return CaptureRecord(
+            url=response.url,
+            method=request.method,
+            fetched_at=exchange.fetched_at,
+            status=response.status,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            content_length=len(response.body),
+            redirect_to=location_header.decode("latin-1") if location_header else None,
+            ip_address=exchange.ip_address,
+            location=location,
+            warc_type="revisit" if original else "response",
+            refers_to_record_id=original.record_id if original else None,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
         )
-        return response
 
-    def _metadata(self, request: Request, response: Response) -> list[tuple[str, str]]:
-        """How the page was found and where it points: Heritrix-style warc-fields."""
+    def _metadata(self, request: Request, response: Response) -> tuple[list[tuple[str, str]], str | None]:
+        """How the page was found and where it points: Heritrix-style warc-fields.
+
+        The page's own links are read by the writer process; the second item is the
+        Content-Encoding to read them through ("" for none), or None when there are none to read.
+        """
         spider = getattr(self.crawler, "spider", None)
         fields = [("software", "incident-archive"), ("spider", getattr(spider, "name", "?"))]
         if request.meta.get("discovered_via"):
@@ -224,14 +363,10 @@ class WarcCaptureMiddleware:
         if location:
             fields.append(("outlink", response.urljoin(location.decode("latin-1")) + " R Location"))
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
-        if response.status == 200 and "html" in content_type:
-            encoding = response.headers.get("Content-Encoding")
-            body = decoded_body(
-                encoding.decode("latin-1") if encoding else None, response.body, self.max_body
-            )
-            for url in outlinks(body, response.url) if body else []:
-                fields.append(("outlink", f"{url} L a/@href"))
-        return fields
+        if response.status != 200 or "html" not in content_type:
+            return fields, None
+        encoding = response.headers.get("Content-Encoding")
+        return fields, encoding.decode("latin-1") if encoding else ""
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest) or FETCH_STARTED not in request.meta:

@@ -2,6 +2,7 @@
 
 Each record is its own gzip member, so any record can be read alone from its offset. Files are
 written as `<name>.warc.gz.open` and renamed when closed; a file rolls over past `max_bytes`.
+A FetchWriter writes one fetch's records together; `serve` runs one as the crawl's writer process.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import logging
 import os
 import re
 import socket
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from warc.outlinks import decoded_body, outlinks
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +101,17 @@ class WarcFileWriter:
     def __post_init__(self) -> None:
         self.directory = Path(self.directory)
         self._builder = WARCWriter(io.BytesIO(), gzip=False, warc_version="1.1")
+
+    def options(self) -> dict:
+        """What makes another writer like this one (in another process)."""
+        return {
+            "directory": self.directory,
+            "prefix": self.prefix,
+            "max_bytes": self.max_bytes,
+            "gzip_level": self.gzip_level,
+            "warcinfo": dict(self.warcinfo),
+            "hostname": self.hostname,
+        }
 
     # -- files ---------------------------------------------------------------
 
@@ -195,8 +210,13 @@ class WarcFileWriter:
         return self._finish_exchange(current, exchange, revisit, warc_headers)
 
     def write_metadata(self, url: str, date: str, concurrent_to: str, fields: list[tuple[str, str]]) -> None:
-        """A metadata record (application/warc-fields) describing the response `concurrent_to`."""
-        self._file_for_next_record()
+        """A metadata record (application/warc-fields) describing the response `concurrent_to`.
+
+        It goes in the file of the record it describes (no roll-over before it), so a fetch's
+        records are never split between two files.
+        """
+        if self._current is None:
+            self._open_next()
         body = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
         record = self._builder.create_warc_record(
             url,
@@ -249,3 +269,89 @@ class WarcFileWriter:
             payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
             date=warc_headers["WARC-Date"],
         )
+
+
+# -- one fetch's records, and the process that writes them -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One fetch to archive, with what decides how: everything a writer in another process needs."""
+
+    exchange: HttpExchange
+    digest: str  # payload_digest(exchange.body)
+    fields: list[tuple[str, str]]  # the metadata record's warc-fields, the page's links to come
+    links_encoding: str | None  # Content-Encoding of a page whose links go in the metadata ("": none)
+    not_modified_of: RecordLocation | None = None  # a 304 to a conditional request for this copy
+    earlier_copy: RecordLocation | None = None  # the same payload, archived by an earlier run
+
+
+class FetchWriter:
+    """Writes a fetch's records one after the other in one file: the response, or a revisit when
+    the payload is archived already (in this run, else `Fetch.earlier_copy`), then the request,
+    then the metadata with the page's outlinks."""
+
+    def __init__(self, writer: WarcFileWriter, max_body: int) -> None:
+        self.writer = writer
+        self.max_body = max_body
+        self.archived: dict[tuple[str, str], RecordLocation] = {}  # (url, digest): this run's copy
+
+    def write(self, fetch: Fetch) -> tuple[RecordLocation, RecordLocation | None]:
+        """(where the fetch's response or revisit record is, the original it revisits or None)."""
+        exchange, fields = fetch.exchange, fetch.fields
+        if fetch.links_encoding is not None:
+            body = decoded_body(fetch.links_encoding or None, exchange.body, self.max_body)
+            links = outlinks(body, exchange.url) if body else []
+            fields = fields + [("outlink", f"{url} L a/@href") for url in links]
+        key = (exchange.url, fetch.digest)
+        original = fetch.not_modified_of
+        if original is None and exchange.status == 200:
+            original = self.archived.get(key) or fetch.earlier_copy
+        if original is not None:
+            not_modified = fetch.not_modified_of is not None
+            location = self.writer.write_revisit(exchange, original, exchange.url, not_modified=not_modified)
+        else:
+            location = self.writer.write_exchange(exchange)
+            self.archived[key] = location
+        self.writer.write_metadata(exchange.url, location.date, location.record_id, fields)
+        return location, original
+
+
+def serve() -> None:
+    """The writer process (warc.middleware.WriterProcess runs it): messages from the crawl on stdin,
+    each a 4-byte length and a pickle (("start", options, max_body), ("write", Fetch), ("close",)),
+    and an answer for each, in order, on fd 3: (True, result) or (False, exception).
+
+    It ignores SIGINT and SIGTERM: the crawl closes it when done, so nothing in flight is lost. It
+    stops at the end of its input: when the crawl closed it, or is gone (kill -9 too), in which
+    case the open file stays `.open`, every record in it whole, for recovery.
+    """
+    import pickle
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    requests, answers = sys.stdin.buffer, os.fdopen(3, "wb")
+    fetch_writer: FetchWriter | None = None
+    while len(header := requests.read(4)) == 4:
+        size = int.from_bytes(header, "big")
+        message = requests.read(size)
+        if len(message) < size:
+            break  # the crawl is gone mid-message
+        kind, *args = pickle.loads(message)
+        try:
+            if kind == "start":
+                fetch_writer, value = FetchWriter(WarcFileWriter(**args[0]), args[1]), os.getpid()
+            elif kind == "write":
+                value = fetch_writer.write(args[0])
+            else:  # close
+                fetch_writer.writer.close()
+                value = list(fetch_writer.writer.files_written)
+            answer = pickle.dumps((True, value))
+        except Exception as exc:
+            try:
+                answer = pickle.dumps((False, exc))
+            except Exception:  # an exception that does not pickle
+                answer = pickle.dumps((False, RuntimeError(repr(exc))))
+        answers.write(len(answer).to_bytes(4, "big") + answer)
+        answers.flush()
