@@ -1,0 +1,62 @@
+"""The spider's seen set: links already asked for in this run are dropped before any request is
+built, known by their canonical form or as linked, and the set keeps 8-byte hashes, not URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from pipeline.collection import load_collection
+from spiders.collection import CollectionSpider
+
+COLLECTION = """[collection]
+name = "seen"
+title = "Seen links"
+keywords = ["Sony", "hack", "North Korea"]
+[[seeds]]
+url = "http://www.bitwire.test/"
+[links]
+depth = 2
+per_outlet = 1000
+"""
+
+
+def spider(tmp_path: Path) -> CollectionSpider:
+    path = tmp_path / "seen.toml"
+    path.write_text(COLLECTION)
+    crawler = get_crawler(CollectionSpider)
+    crawler.spider = CollectionSpider.from_crawler(crawler, collection=load_collection(path))
+    return crawler.spider
+
+
+def page(url: str, hrefs: list[str]) -> HtmlResponse:
+    links = "".join(f'<a href="{h}">Sony hack: North Korea named</a>' for h in hrefs)
+    body = f"<html><head><title>Sony hack</title></head><body><p>Sony hack.</p>{links}</body></html>"
+    request = Request(url, meta={"discovered_via": "seeds", "link_depth": 0})
+    return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
+
+
+def test_a_url_is_claimed_once_in_any_of_its_forms(tmp_path):
+    s = spider(tmp_path)
+    assert s.claim("http://www.bitwire.test/a/?y=2&x=1")
+    assert not s.claim("http://www.bitwire.test/a/?x=1&y=2")  # the same canonical URL
+    assert not s.claim("http://www.bitwire.test/a/?y=2&x=1#comments")
+    assert s.seen_link("http://www.bitwire.test/a/?y=2&x=1")  # as linked: no canonical form needed
+    assert not s.seen_link("http://www.bitwire.test/b/")
+    assert s.claim("http://www.bitwire.test/b/")
+    assert all(isinstance(key, int) and 0 <= key < 2**64 for key in s.seen)
+
+
+def test_links_seen_before_become_no_requests(tmp_path):
+    s = spider(tmp_path)
+    hrefs = ["/2014/12/19/sony-hack-north-korea/", "/2014/12/20/sony-hack-fbi/#top", "http://[bad/x"]
+    first = [r.url for r in s.follow_links(page("http://www.bitwire.test/1/", hrefs))]
+    assert first == [
+        "http://www.bitwire.test/2014/12/19/sony-hack-north-korea/",
+        "http://www.bitwire.test/2014/12/20/sony-hack-fbi/",
+    ]  # the malformed link is skipped, not the rest of the page
+    again = hrefs + ["/2014/12/21/sony-hack-new/"]
+    second = [r.url for r in s.follow_links(page("http://www.bitwire.test/2/", again))]
+    assert second == ["http://www.bitwire.test/2014/12/21/sony-hack-new/"]
