@@ -118,23 +118,34 @@ def story_partition(engine) -> set[frozenset[str]]:
     return {frozenset(urls) for urls in stories.values()}
 
 
+def crawl_args(collection: Path, proxy: str, *settings: str, workers: int | None = None) -> list[str]:
+    """`python -m pipeline` arguments of a crawl of `collection` through the fixture web."""
+    args = ["crawl", "--collection", str(collection), "--proxy", proxy]
+    if workers is not None:
+        args += ["--workers", str(workers)]
+    for setting in settings:
+        args += ["-s", setting]
+    return args
+
+
+def start_cli(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def test_three_workers_store_every_article_once(crawl_env, demo_archive, fixture_web, redis_url, tmp_path):
     engine, env = crawl_env
     demo = ROOT / "collections" / "demo.toml"
     name = f"dist-{uuid.uuid4().hex[:8]}"
     collection = tmp_path / f"{name}.toml"
     collection.write_text(demo.read_text().replace('name = "demo"', f'name = "{name}"', 1))
-    result = run_cli(
-        "crawl",
-        "--collection",
-        str(collection),
-        "--workers",
-        "3",
-        "--proxy",
-        fixture_web.proxy_url,
-        env=env,
-        timeout=240,
-    )
+    result = run_cli(*crawl_args(collection, fixture_web.proxy_url, workers=3), env=env, timeout=240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "3 workers" in result.stdout
     folder = tmp_path / "var" / "warc" / name
@@ -155,25 +166,8 @@ def test_three_workers_store_every_article_once(crawl_env, demo_archive, fixture
 
 
 def _workers(collection: Path, env: dict, proxy: str, count: int) -> list[subprocess.Popen]:
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "crawl",
-        "--collection",
-        str(collection),
-        "--proxy",
-        proxy,
-        "-s",
-        "ARCHIVE_FRONTIER_HEARTBEAT=1",
-    ]
-    full_env = {**os.environ, **env}
-    return [
-        subprocess.Popen(
-            command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for _ in range(count)
-    ]
+    args = crawl_args(collection, proxy, "ARCHIVE_FRONTIER_HEARTBEAT=1")
+    return [start_cli(args, env) for _ in range(count)]
 
 
 def test_killed_workers_resume_and_lose_nothing(crawl_env, fixture_web, site, redis_url, tmp_path):
@@ -227,28 +221,7 @@ def test_sigterm_to_the_workers_parent_stops_all_cleanly_and_the_run_resumes(
     name, collection = collection_file(tmp_path, slow + articles)
     folder = tmp_path / "var" / "warc" / name
     server = redis.Redis.from_url(redis_url)
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "crawl",
-        "--collection",
-        str(collection),
-        "--workers",
-        "3",
-        "--proxy",
-        fixture_web.proxy_url,
-        "-s",
-        "CONCURRENT_REQUESTS=2",
-    ]
-    parent = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    parent = start_cli(crawl_args(collection, fixture_web.proxy_url, "CONCURRENT_REQUESTS=2", workers=3), env)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not list(folder.glob("*.open")):
@@ -266,17 +239,7 @@ def test_sigterm_to_the_workers_parent_stops_all_cleanly_and_the_run_resumes(
     stored = query(engine, "SELECT count(*) AS n FROM corpus")[0]["n"]
     assert stored < len(articles)
 
-    result = run_cli(
-        "crawl",
-        "--collection",
-        str(collection),
-        "--workers",
-        "3",
-        "--proxy",
-        fixture_web.proxy_url,
-        env=env,
-        timeout=240,
-    )
+    result = run_cli(*crawl_args(collection, fixture_web.proxy_url, workers=3), env=env, timeout=240)
     assert result.returncode == 0, result.stdout[-3000:]
     assert_each_once(engine, folder, {canonical_url(u) for u in articles})
     assert not list(server.scan_iter(match=f"incident-archive:{name}:*"))
