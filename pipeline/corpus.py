@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from pipeline.models import Article, ArticleVersion, Capture, Decision, Outlet
 from pipeline.stories import STORY_LOCK, NewText, StoryClusterer
@@ -252,7 +252,7 @@ class CorpusWriter:
         rows = conn.execute(
             select(v.article_id, v.extractor, v.extractor_version, v.extractor_settings, v.content_hash)
             .where(v.article_id.in_(list(article_ids)))
-            .distinct(v.article_id, v.extractor, v.extractor_version, v.extractor_settings)
+            .ext(distinct_on(v.article_id, v.extractor, v.extractor_version, v.extractor_settings))
             .order_by(
                 v.article_id,
                 v.extractor,

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 TOKEN = "frontier_token"  # request.meta: the request's field in this worker's in-flight hash
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+IDLE_POLL_SECONDS = 0.5  # how often a worker with nothing to do looks at the shared queue
 
 # Pop the best request and record it as this worker's, in one step: a kill between the two
 # cannot lose it.
@@ -296,7 +297,17 @@ class FrontierExtension:
         if moved:
             self.crawler.stats.inc_value("frontier/requeued", moved)
         if frontier.queued() or frontier.seeding_pending() or frontier.workers_in_flight():
+            self._look_again_soon()
             raise DontCloseSpider("the shared frontier still has work")
+
+    def _look_again_soon(self) -> None:
+        """Scrapy asks an idle spider's scheduler again only at its 5-second slot heartbeat, so a
+        worker that started before the seeds were queued would sit out a short crawl, and one that
+        ran dry would wait out the others' new links. The engine's own next-call hook is the one
+        way to ask sooner; should a Scrapy release rename it, the heartbeat still works."""
+        nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule(IDLE_POLL_SECONDS)
 
     def spider_closed(self, spider, reason) -> None:
         if self.beating is not None and self.beating.running:

@@ -355,25 +355,27 @@ class Decision(Base):
             unique=True,
             postgresql_where=text("kind = 'story_joined'"),
         ),
-        {"comment": "Why rows were treated as one: URL folds, unchanged re-fetches, story joins."},
+        {"comment": "Why rows were treated as one: URL folds, unchanged re-fetches, story joins and merges."},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="Decision id.")
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("crawl_runs.id"), comment="Run that decided (crawl_runs.id)."
     )
-    kind: Mapped[str] = mapped_column(Text, comment="url_folded, unchanged_refetch or story_joined.")
+    kind: Mapped[str] = mapped_column(
+        Text, comment="url_folded, unchanged_refetch, story_joined or story_merged."
+    )
     rule: Mapped[str] = mapped_column(
         Text, comment="Rule that decided (tracking-parameters, same-text, minhash-lsh, ...)."
     )
     subject: Mapped[str] = mapped_column(
-        Text, comment="What was decided about: the fetched URL, or the article id."
+        Text, comment="What was decided about: the fetched URL, the article id, or the story merged away."
     )
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id"), index=True, comment="Article id (articles.id)."
     )
     story_id: Mapped[int | None] = mapped_column(
-        ForeignKey("story_clusters.id"), comment="Story joined (story_clusters.id)."
+        ForeignKey("story_clusters.id"), comment="Story joined, or merged into (story_clusters.id)."
     )
     capture_id: Mapped[int | None] = mapped_column(
         ForeignKey("captures.id"), comment="Fetch the decision is about (captures.id)."

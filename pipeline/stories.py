@@ -103,15 +103,20 @@ class NewText(NamedTuple):
 class StoryClusterer:
     """Assigns each article with a new text to a story, inside the store's transaction.
 
+    A story is a connected set: two articles whose estimated Jaccard similarity reaches the
+    threshold are in one story, and a new text that reaches two stories merges them into the older
+    one. So the stories do not depend on the order the articles arrive in, which concurrent
+    crawlers cannot fix. (Updated texts keep their article's story.)
+
     A batch takes a fixed number of queries, and ends as if its texts had been assigned one at a
     time in order: a text is compared with the database as it was before the batch, except that
-    the batch's earlier texts have replaced their articles' signatures there. Among equally similar
-    candidates the lowest article id wins.
+    the batch's earlier texts have replaced their articles' signatures there. A join is recorded
+    against the most similar article, the lowest article id among equals.
     """
 
     def __init__(self, params: SignatureParams | None = None) -> None:
         self.params = params or SignatureParams()
-        self.counts = {"story_joined": 0, "story_new": 0}
+        self.counts = {"story_joined": 0, "story_new": 0, "story_merged": 0}
 
     def assign(self, conn: Connection, article_id: int, version_id: int, text_: str, run_id) -> None:
         self.assign_batch(conn, [NewText(article_id, version_id, text_)], run_id)
@@ -128,7 +133,7 @@ class StoryClusterer:
         latest: dict[int, tuple[int, StorySignature]] = {}  # article -> (version, signature) so far
         by_band: dict[tuple[int, int], set[int]] = defaultdict(set)  # (band, hash) -> those articles
         placed: dict[int, int] = {}  # article -> story, a negative placeholder for a new one
-        new_stories: list[int] = []
+        stories = _StoryMerges()
         joins: list[tuple[int, int, int, float]] = []  # (article, other, story, score)
         for position, (new, sig) in enumerate(zip(texts, signatures, strict=True)):
             if new.article_id in latest:
@@ -148,15 +153,15 @@ class StoryClusterer:
                 for other in by_band.get(key, ()):
                     if other != new.article_id and story.get(other) is not None:
                         candidates[other] = (latest[other][1].values, story[other])
-            match = self._best_match(sig.values, candidates)
-            if match is None:
-                story_id = -1 - len(new_stories)
-                new_stories.append(story_id)
+            matches = self._matches(sig.values, candidates, stories)
+            if not matches:
+                story_id = stories.new()
             else:
-                other, story_id, score = match
+                other, story_id, score = matches[0]
+                story_id = stories.merge(new.article_id, matches)
                 joins.append((new.article_id, other, story_id, score))
             story[new.article_id] = placed[new.article_id] = story_id
-        self._write(conn, latest, placed, new_stories, joins, ids, run_id)
+        self._write(conn, latest, placed, stories, joins, ids, run_id)
 
     def _signature(self, new: NewText) -> StorySignature:
         if new.signature is not None and new.signature.fits(new.text, self.params):
@@ -195,16 +200,19 @@ class StoryClusterer:
             found[position][other] = (np.frombuffer(stored, dtype=np.uint64), story_id)
         return found
 
-    def _best_match(self, values, candidates: dict[int, tuple]) -> tuple[int, int, float] | None:
-        best = None
+    def _matches(self, values, candidates: dict[int, tuple], stories: _StoryMerges) -> list[tuple]:
+        """(article, story, score) for each story reached, by its most similar article: the best
+        first, the lowest article id among equals."""
+        best: dict[int, tuple[int, int, float]] = {}
         for other in sorted(candidates):
             stored, story_id = candidates[other]
             score = similarity(values, stored)
-            if score >= self.params.threshold and (best is None or score > best[2]):
-                best = (other, story_id, score)
-        return best
+            story_id = stories.find(story_id)
+            if score >= self.params.threshold and (story_id not in best or score > best[story_id][2]):
+                best[story_id] = (other, story_id, score)
+        return sorted(best.values(), key=lambda m: (-m[2], m[0]))
 
-    def _write(self, conn, latest, placed, new_stories, joins, ids, run_id) -> None:
+    def _write(self, conn, latest, placed, stories: _StoryMerges, joins, ids, run_id) -> None:
         """Signatures and bands of the batch, its new stories, joins and story ids: a few statements."""
         params = self.params
         rows = [
@@ -240,40 +248,97 @@ class StoryClusterer:
             },
         )
         made = {}
-        if new_stories:
+        if stories.created:
             created = conn.execute(
                 insert(Story)
                 .from_select(
                     [Story.created_at],
-                    select(func.now()).select_from(func.generate_series(1, len(new_stories))),
+                    select(func.now()).select_from(func.generate_series(1, len(stories.created))),
                 )
                 .returning(Story.id)
             ).scalars()
-            made = dict(zip(new_stories, sorted(created), strict=True))
-            self.counts["story_new"] += len(new_stories)
-        if joins:
-            self.counts["story_joined"] += len(joins)
+            made = dict(zip(stories.created, sorted(created), strict=True))
+            self.counts["story_new"] += len(stories.created)
+        decisions = [
+            {
+                "run_id": run_id,
+                "kind": "story_joined",
+                "rule": "minhash-lsh",
+                "subject": str(article_id),
+                "article_id": article_id,
+                "story_id": made.get(story_id, story_id),
+                "evidence": {
+                    "similar_to_article": other,
+                    "estimated_jaccard": round(score, 4),
+                    **asdict(params),
+                },
+            }
+            for article_id, other, story_id, score in joins
+        ]
+        decisions += [
+            {
+                "run_id": run_id,
+                "kind": "story_merged",
+                "rule": "minhash-lsh",
+                "subject": str(made.get(merged, merged)),
+                "article_id": article_id,
+                "story_id": made.get(into, into),
+                "evidence": {
+                    "merged_story": made.get(merged, merged),
+                    "similar_to_article": other,
+                    "estimated_jaccard": round(score, 4),
+                    **asdict(params),
+                },
+            }
+            for merged, into, article_id, other, score in stories.merges
+        ]
+
+        def final(story_id: int) -> int:
+            root = stories.find(story_id)
+            return made.get(root, root)
+
+        self.counts["story_joined"] += len(joins)
+        self.counts["story_merged"] += len(stories.merges)
+        if decisions:
+            conn.execute(insert(Decision), decisions)
+        if stories.merges:  # every article of a merged story, stored before this batch too
             conn.execute(
-                insert(Decision),
-                [
-                    {
-                        "run_id": run_id,
-                        "kind": "story_joined",
-                        "rule": "minhash-lsh",
-                        "subject": str(article_id),
-                        "article_id": article_id,
-                        "story_id": made.get(story_id, story_id),
-                        "evidence": {
-                            "similar_to_article": other,
-                            "estimated_jaccard": round(score, 4),
-                            **asdict(params),
-                        },
-                    }
-                    for article_id, other, story_id, score in joins
-                ],
+                update(Article)
+                .where(Article.story_id == bindparam("merged"))
+                .values(story_id=bindparam("into")),
+                [{"merged": made.get(m, m), "into": final(m)} for m, *_ in stories.merges],
             )
         if placed:
             conn.execute(
                 update(Article).where(Article.id == bindparam("id_")).values(story_id=bindparam("story")),
-                [{"id_": a, "story": made.get(s, s)} for a, s in placed.items()],
+                [{"id_": a, "story": final(s)} for a, s in placed.items()],
             )
+
+
+class _StoryMerges:
+    """The batch's stories: new ones as negative placeholders (-1 the first), and the merges made,
+    each story pointing to the one it went into. The older story survives a merge: any stored story
+    (a positive id, the lowest first) before a new one, and new ones in the order they were made."""
+
+    def __init__(self) -> None:
+        self.created: list[int] = []
+        self.into: dict[int, int] = {}
+        self.merges: list[tuple[int, int, int, int, float]] = []  # (merged, into, article, other, score)
+
+    def new(self) -> int:
+        self.created.append(-1 - len(self.created))
+        return self.created[-1]
+
+    def find(self, story_id: int) -> int:
+        while story_id in self.into:
+            story_id = self.into[story_id]
+        return story_id
+
+    def merge(self, article_id: int, matches: Sequence[tuple[int, int, float]]) -> int:
+        """The story `article_id` joins: the oldest of those its matches reach, the others merged in."""
+        oldest = min((story_id for _, story_id, _ in matches), key=lambda s: (s < 0, abs(s)))
+        for other, story_id, score in matches:
+            if story_id != oldest:
+                self.into[story_id] = oldest
+                self.merges.append((story_id, oldest, article_id, other, score))
+        return oldest

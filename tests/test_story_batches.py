@@ -4,6 +4,7 @@ signatures and bands as the same texts written one at a time, through the corpus
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 import pytest
@@ -132,3 +133,30 @@ def test_a_batch_ends_as_the_same_texts_one_at_a_time(make_database, seed):
     assert batched_signed == one_by_one
     assert batched_unsigned == one_by_one
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_stories_do_not_depend_on_arrival_order(make_database):
+    """A bridge text close to two texts that are not close to each other (a long wire story and two
+    outlets' cuts of it) makes one story whatever order concurrent crawlers store them in."""
+    engine = create_engine(make_database())
+    writer = CorpusWriter(engine)
+    rng = random.Random(7)
+    orders = list(itertools.permutations(range(4)))
+    n = iter(range(1, 10_000))
+    for case, (order, batched) in enumerate(itertools.product(orders, (False, True))):
+        wire = [rng.choice(WORDS) for _ in range(240)]
+        texts = [wire[:160], wire, wire[80:], text_like(wire[80:], 0.03, rng)]  # cut, bridge, cut, copy
+        pages = [item(f"http://o{i}.test/{case}", texts[i], next(n), signed=batched) for i in order]
+        for group in [pages] if batched else [[p] for p in pages]:
+            writer.write([capture(p) for p in group], group, run_id=None)
+    rows = query(engine, "SELECT split_part(canonical_url, '/', 4) AS case, story_id FROM articles")
+    stories_per_case = {}
+    for row in rows:
+        stories_per_case.setdefault(row["case"], set()).add(row["story_id"])
+    assert len(stories_per_case) == len(orders) * 2
+    assert all(len(ids) == 1 for ids in stories_per_case.values()), stories_per_case
+    assert len({ids.pop() for ids in stories_per_case.values()}) == len(orders) * 2
+    # a merge is on record when the bridge came after both cuts
+    merged = query(engine, "SELECT count(*) AS n FROM decisions WHERE kind = 'story_merged'")[0]["n"]
+    assert merged == writer.counts["story_merged"] > 0
+    engine.dispose()
