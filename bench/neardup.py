@@ -13,7 +13,7 @@ Probe articles (a share of them light rewrites of an original, the rest new text
 rows exist, with no signature and no story) are placed two ways, each timed per article:
 
 - lookup: the clusterer's own candidate query and comparison (`_stored_candidates`, then
-  `_best_match`), the signature computed beforehand;
+  `_matches`), the signature computed beforehand;
 - assign: the whole `StoryClusterer.assign` (signature, lock, store, lookup, story) in a
   transaction rolled back afterwards, so the stored count stays N.
 
@@ -216,8 +216,8 @@ def lookup(clusterer: StoryClusterer, conn, article_id: int, values, bands) -> i
     comparison (what `assign` does between storing the signature and placing the story), or None."""
     sig = StorySignature(values, tuple(bands), clusterer.params, b"")
     found = clusterer._stored_candidates(conn, [NewText(article_id, article_id, "")], [sig])
-    match = clusterer._best_match(values, found.get(0, {}))
-    return match[0] if match else None
+    matches = clusterer._matches(values, found.get(0, {}))
+    return matches[0][0] if matches else None
 
 
 # ---- the run --------------------------------------------------------------------------------

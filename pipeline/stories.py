@@ -200,9 +200,10 @@ class StoryClusterer:
             found[position][other] = (np.frombuffer(stored, dtype=np.uint64), story_id)
         return found
 
-    def _matches(self, values, candidates: dict[int, tuple], stories: _StoryMerges) -> list[tuple]:
+    def _matches(self, values, candidates: dict[int, tuple], stories: _StoryMerges | None = None) -> list:
         """(article, story, score) for each story reached, by its most similar article: the best
         first, the lowest article id among equals."""
+        stories = stories or _StoryMerges()
         best: dict[int, tuple[int, int, float]] = {}
         for other in sorted(candidates):
             stored, story_id = candidates[other]
