@@ -166,11 +166,11 @@ def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: s
 
     collection = load_collection(collection_file)
     with TreeMemory() as memory:
-        started = time.perf_counter()
+        started, main_cpu = time.perf_counter(), time.process_time()
         report = run_crawl(
             collection, database_url, proxy=proxy, log_level="INFO", overrides=crawl_overrides(mode)
         )
-        seconds = time.perf_counter() - started
+        seconds, main_cpu = time.perf_counter() - started, time.process_time() - main_cpu
     if not CrawlerProbe.crawlers:
         raise RuntimeError("the crawl did not start (no crawler)")
     crawler = CrawlerProbe.crawlers[-1]
@@ -201,6 +201,7 @@ def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: s
         "peak_rss_mb": memory.peak_mb,
         "main_peak_rss_mb": peak_rss_mb(),
         "cpu_seconds": memory.cpu_seconds,
+        "main_cpu_seconds": main_cpu,  # the crawl process alone (all its threads)
     }
 
 

@@ -5,10 +5,13 @@ record pointing at it)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.paths import resolve_warc
 from warc.writer import RecordLocation, warc_date
@@ -38,6 +41,50 @@ SAME_PAYLOAD = text(
     LIMIT 1
     """
 )
+
+
+# The same 8 bytes of MD5 of a URL's UTF-8 form as Python's `_url_key` (MD5 is here a hash, not
+# a safeguard: PostgreSQL has it built in, and a collision costs one query).
+CAPTURED_URL_KEYS = text(
+    "SELECT DISTINCT ('x' || substr(md5(url), 1, 16))::bit(64)::bigint FROM captures"
+    " WHERE warc_type = 'response'"
+)
+
+
+def _url_key(url: str) -> int:
+    return int.from_bytes(hashlib.md5(url.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True)
+
+
+class CapturedUrls:
+    """The URLs the corpus holds a response of, so that a crawl asks the database about a URL's
+    earlier fetches (for a conditional request, or a revisit record) only when it has any: a
+    first crawl of a collection asks nothing. Read once a run, on first use, as a sorted array of
+    8-byte keys (8 MB for a million URLs); the URLs this process captures are added as it goes.
+    Another worker's captures of the same run are not seen: such a payload is archived in full
+    again rather than as a revisit, nothing is lost."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.stored: np.ndarray | None = None  # None: not read yet, or the database was away
+        self.added: set[int] = set()
+
+    def add(self, url: str) -> None:
+        self.added.add(_url_key(url))
+
+    def may_hold(self, url: str) -> bool:
+        """False only when the corpus surely holds no response of `url`."""
+        key = _url_key(url)
+        if key in self.added:
+            return True
+        if self.stored is None:
+            try:
+                with self.engine.connect() as conn:
+                    keys = np.fromiter(conn.execute(CAPTURED_URL_KEYS).scalars(), dtype=np.int64)
+            except DBAPIError:
+                return True  # cannot tell: ask about the URL itself
+            self.stored = np.sort(keys)
+        at = int(np.searchsorted(self.stored, key))
+        return at < len(self.stored) and int(self.stored[at]) == key
 
 
 def capture_location(row) -> RecordLocation | None:

@@ -19,7 +19,7 @@ from pipeline.corpus import CorpusWriter
 from pipeline.database import engine_for
 from pipeline.paths import warc_reference
 from pipeline.pending import mark_pending, store_from_warcs
-from pipeline.recrawl import PreviousFetch, archived_payload, previous_fetch
+from pipeline.recrawl import CapturedUrls, PreviousFetch, archived_payload, previous_fetch
 from pipeline.runs import finish_run, start_run
 from pipeline.signals import page_not_modified
 from pipeline.spill import ItemSpill
@@ -71,6 +71,7 @@ class PostgresPipeline:
         self.unsynced = False
         self.not_modified: list[dict] = []
         self.variants = ItemSpill()
+        self.captured = CapturedUrls(engine)  # spares a first crawl a query per page
         self.flush_pending = False
         self.run_id: int | None = None
 
@@ -96,6 +97,8 @@ class PostgresPipeline:
         return pipeline
 
     def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
+        if not self.captured.may_hold(url):
+            return None
         try:
             return archived_payload(self.engine, url, digest)
         except DBAPIError:
@@ -109,6 +112,8 @@ class PostgresPipeline:
 
     def on_capture(self, capture: CaptureRecord) -> None:
         """Called inside the WARC middleware: the write is left to the reactor's next turn."""
+        if capture.warc_type == "response":
+            self.captured.add(capture.url)
         self.captures.append(capture_row(capture, self.run_id))
         if len(self.captures) >= self.batch_size * 4 and not self.flush_pending:
             from twisted.internet import reactor
@@ -123,6 +128,8 @@ class PostgresPipeline:
 
     def last_capture(self, url: str) -> PreviousFetch | None:
         """What the corpus knows of a URL's last fetch, for conditional and scheduled re-fetches."""
+        if not self.captured.may_hold(url):
+            return None
         try:
             return previous_fetch(self.engine, url)
         except DBAPIError:

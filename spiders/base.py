@@ -178,28 +178,36 @@ class DiscoverySpider(SeedSpider):
         depth = response.meta.get("link_depth", 0)
         if policy is None or depth >= policy.depth or not self.keywords.phrases:
             return
+        # lxml's own results, not parsel Selectors: a Selector per text node or link costs more
+        # than the rest of the work on it.
+        root = response.selector.root
+        if not hasattr(root, "xpath"):  # a JSON or plain-text body: no links
+            return
         if response.meta.get("discovered_via") != "seeds":  # curated pages need no score
-            title = response.xpath("normalize-space(//title)").get() or ""
-            text = " ".join(response.xpath("//p//text()").getall())
+            title = root.xpath("normalize-space(//title)")
+            text = " ".join(root.xpath("//p//text()", smart_strings=False))
             if self.keywords.page_score(title, text) < policy.min_score:
                 self.count("links/off_topic_pages")
                 return
         base = response.meta.get(ORIGINAL_URL) or response.url
         origin = link_origin(urlsplit(base))
-        # lxml elements, not Selectors: two Selectors a link cost more than the rest of its checks.
-        for anchor in response.selector.root.xpath("//a[@href]"):
+        settled: set[str] = set()  # hrefs no other anchor text can make worth following
+        for anchor in root.xpath("//a[@href]"):
             href = anchor.attrib["href"].strip()
+            if href in settled:  # navigation repeats a page's links
+                continue
             try:
                 url = absolute_link(base, origin, href)  # = urljoin(base, href) without the fragment
                 if self.seen_link(url):  # most of a page's links, from its second page on
+                    settled.add(href)
                     continue
                 parts = urlsplit(url)
             except ValueError:  # "http://[bad": no URL to follow
+                settled.add(href)
                 continue
-            if parts.scheme not in ("http", "https") or parts.path.lower().endswith(_SKIPPED):
-                continue
-            domain = outlet_domain(url)
-            if domain not in self.known_domains:
+            domain = outlet_domain(url) if parts.scheme in ("http", "https") else None
+            if domain not in self.known_domains or parts.path.lower().endswith(_SKIPPED):
+                settled.add(href)
                 continue
             score = self.keywords.link_score(url, " ".join(anchor.itertext()))  # = .//text()
             if score < 1:
