@@ -24,7 +24,7 @@ help:
 	@echo "make report          write the coverage report to var/report/index.html (opens offline)"
 	@echo "make bench-extract   score our extractor against trafilatura, readability, newspaper4k"
 	@echo "make bench-neardup   near-duplicate lookup time at 10k, 100k, 1M stored signatures"
-	@echo "make bench           end-to-end benchmark on a loopback site of N=5000 articles (N=500: small)"
+	@echo "make bench           end-to-end benchmark on a loopback site of N=5000 articles (N=500 REPEAT=1: small)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -105,8 +105,10 @@ bench-neardup: $(STAMP)
 # The end-to-end benchmark (bench/endtoend.py): crawl, WARC, extract, dedupe, store on a loopback
 # site of N article pages made from ../shared/extraction-dev (EXTRACTION_DEV=...; fixture pages
 # when absent), beside plain Scrapy, WARC capture only and extraction alone. Needs only the normal
-# venv. Results: a table on stdout and var/bench/latest.json.
+# venv. Each mode's fastest of REPEAT runs counts (other load only slows a run). Results: a table
+# on stdout and var/bench/latest.json.
 N ?= 5000
+REPEAT ?= 3
 
 bench: $(STAMP)
-	$(PY) -m bench.endtoend --pages=$(N)
+	$(PY) -m bench.endtoend --pages=$(N) --repeat=$(REPEAT)

@@ -18,6 +18,7 @@ import os
 import re
 import socket
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -286,6 +287,9 @@ class Fetch:
     earlier_copy: RecordLocation | None = None  # the same payload, archived by an earlier run
 
 
+RECENT_COPIES = 10_000
+
+
 class FetchWriter:
     """Writes a fetch's records one after the other in one file: the response, or a revisit when
     the payload is archived already (in this run, else `Fetch.earlier_copy`), then the request,
@@ -294,7 +298,9 @@ class FetchWriter:
     def __init__(self, writer: WarcFileWriter, max_body: int) -> None:
         self.writer = writer
         self.max_body = max_body
-        self.archived: dict[tuple[str, str], RecordLocation] = {}  # (url, digest): this run's copy
+        # (url, digest) -> this run's copy, for the latest RECENT_COPIES responses: older ones are
+        # in the corpus by then (Fetch.earlier_copy), and memory stays flat however long the run.
+        self.archived: OrderedDict[tuple[str, str], RecordLocation] = OrderedDict()
 
     def write(self, fetch: Fetch) -> tuple[RecordLocation, RecordLocation | None]:
         """(where the fetch's response or revisit record is, the original it revisits or None)."""
@@ -313,6 +319,8 @@ class FetchWriter:
         else:
             location = self.writer.write_exchange(exchange)
             self.archived[key] = location
+            if len(self.archived) > RECENT_COPIES:
+                self.archived.popitem(last=False)
         self.writer.write_metadata(exchange.url, location.date, location.record_id, fields)
         return location, original
 
