@@ -283,6 +283,23 @@ def summarize(pages, meta, results, corpus, database_where, total_seconds) -> di
     }
 
 
+def every_run(s: dict) -> list[str]:
+    """The rates of every run, and the two ratios within each round (the modes ran one after the
+    other there), beside the fastest-of ratios above."""
+    rates = s["pages_per_s_runs"]
+    rounds = range(s["runs"])
+    share = [rates["end_to_end"][i] / rates["extract_only"][i] for i in rounds]
+    overhead = [(rates["plain_scrapy"][i] / rates["warc_only"][i] - 1) * 100 for i in rounds]
+    return [
+        "- pages/s of every run: "
+        + "; ".join(f"{m} " + ", ".join(f"{rate:.1f}" for rate in rates[m]) for m in MODES),
+        "- within each round: end_to_end / extract_only "
+        + ", ".join(f"{x:.0%}" for x in share)
+        + "; warc_only vs plain_scrapy "
+        + ", ".join(f"{x:+.1f}%" for x in overhead),
+    ]
+
+
 def render(s: dict) -> str:
     """The report: the modes table, the ratios against their targets, the stages, the setting."""
     r = s["ratios"]
@@ -316,16 +333,7 @@ def render(s: dict) -> str:
         f"- peak RSS: a mode's processes together (the crawl, its extraction workers; extract_only's "
         f"{s['modes']['extract_only']['workers']} workers), sampled every 0.25 s, as is their CPU time; "
         "main processes alone: " + ", ".join(f"{m} {s['modes'][m]['main_peak_rss_mb']:.0f}" for m in MODES),
-        *(
-            [
-                "- pages/s of every run: "
-                + "; ".join(
-                    f"{m} " + ", ".join(f"{rate:.1f}" for rate in s["pages_per_s_runs"][m]) for m in MODES
-                )
-            ]
-            if s.get("runs", 1) > 1
-            else []
-        ),
+        *(every_run(s) if s.get("runs", 1) > 1 else []),
         "- site server CPU seconds: "
         + ", ".join(f"{m} {s['modes'][m]['server']['cpu_seconds']:.1f}" for m in CRAWL_MODES),
     ]

@@ -39,6 +39,7 @@ def test_small_run_without_saved_pages(make_database, tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "FALLBACK fixture-web pages" in done.stdout
     assert "| end_to_end |" in done.stdout and "| extract_only |" in done.stdout
+    assert "within each round: end_to_end / extract_only" in done.stdout
 
     result = json.loads((tmp_path / "var" / "bench" / "latest.json").read_text(encoding="utf-8"))
     assert result["ok"] is True
