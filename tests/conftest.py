@@ -114,18 +114,29 @@ def demo_archive(make_database, tmp_path_factory):
     engine.dispose()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
-    """Run `python -m pipeline ARGS` as a researcher would, from the project folder."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+def run_module(
+    module: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: int = 300,
+    unset: tuple[str, ...] = ("DATABASE_URL",),
+) -> subprocess.CompletedProcess:
+    """Run `python -m MODULE ARGS` from the project folder, in this environment less `unset` plus `env`."""
+    full_env = {k: v for k, v in os.environ.items() if k not in unset}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=full_env,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
+    """Run `python -m pipeline ARGS` as a researcher would, from the project folder."""
+    return run_module("pipeline", *args, env=env, timeout=timeout)
 
 
 def query(engine, sql: str, **params):

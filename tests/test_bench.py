@@ -4,28 +4,18 @@ without ../shared/extraction-dev), checked for its shape and sanity, never for i
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from bench.sitepages import RawPage, prepare, shingle_jaccard
+from tests.conftest import run_module
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = 48
 MODES = {"end_to_end", "plain_scrapy", "warc_only", "extract_only"}
 
 
 def bench(*args: str, env: dict[str, str], timeout: int = 240) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ARCHIVE_DATA_DIR")}
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "bench.endtoend", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+    return run_module(
+        "bench.endtoend", *args, env=env, timeout=timeout, unset=("DATABASE_URL", "ARCHIVE_DATA_DIR")
     )
 
 

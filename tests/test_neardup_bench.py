@@ -5,37 +5,20 @@ is asserted (the machine may be busy)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT
+from tests.conftest import run_module
 
 SIZES = (2000, 4000)
 PROBES = 40
 
 
 def test_bench_reports_every_size_and_finds_the_near_duplicates(postgres_admin_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": postgres_admin_url, "ARCHIVE_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.neardup",
-            "--sizes",
-            ",".join(map(str, SIZES)),
-            "--probes",
-            str(PROBES),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    env = {"DATABASE_URL": postgres_admin_url, "ARCHIVE_DATA_DIR": str(tmp_path)}
+    sizes = ",".join(map(str, SIZES))
+    result = run_module("bench.neardup", "--sizes", sizes, "--probes", str(PROBES), env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((tmp_path / "bench" / "neardup.json").read_text())
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, run_module
+
 REPEATS = 3  # one URL asked for this many times at once: one response, then revisits
 
 
@@ -23,17 +24,9 @@ def crawl(fixture_web, tmp_path: Path, urls: list[str], **settings) -> dict:
     """Run `main` below in its own process (one reactor per process); its JSON report."""
     out = tmp_path / "report.json"
     job = {"urls": urls, "warc_dir": str(tmp_path / "warc"), "out": str(out), "settings": settings}
-    env = {**os.environ, "http_proxy": fixture_web.proxy_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
-    env.pop("DATABASE_URL", None)
+    env = {"http_proxy": fixture_web.proxy_url, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
     (tmp_path / "job.json").write_text(json.dumps(job))
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.test_warc_writer_process", str(tmp_path / "job.json")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_module("tests.test_warc_writer_process", str(tmp_path / "job.json"), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text())
 
