@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.replay import PYWB_VENV, ReplayError, render_config, wayback_executable
 from tests.conftest import ROOT, query, run_cli
-from warc.index import INDEX_NAME, closed_warcs, replay_url, update_index
+from warc.index import INDEX_NAME, SIDECAR_DIR, closed_warcs, replay_url, sidecar_path, update_index
 
 GZIP_HOSTS = {"www.pacificcourier.test", "www.bitwire.test"}
 # Straight to loopback, whatever http_proxy the environment sets.
@@ -183,12 +183,36 @@ def test_index_skips_open_files_and_is_replaced_whole(collection_dir, tmp_path):
     filenames = {fields["filename"] for _, _, fields in read_index(index)}
     assert filenames == {"a-00000.warc.gz"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        SIDECAR_DIR,
         "a-00000.warc.gz",
         "a-00001.warc.gz.open",
         INDEX_NAME,
     ]
+    assert [p.name for p in (tmp_path / SIDECAR_DIR).iterdir()] == ["a-00000.warc.gz.cdxj"]
     (tmp_path / "a-00000.warc.gz").unlink()
     assert update_index(tmp_path).read_text() == ""
+
+
+def test_the_index_the_writer_kept_is_the_index_of_the_file(collection_dir, tmp_path):
+    """The crawl's WARC writer indexes records as it writes them: what it left beside each file is
+    what cdxj-indexer finds in the file afterwards, and a file changed since is indexed anew."""
+    made_while_writing = {}
+    for warc in closed_warcs(collection_dir):
+        made_while_writing[warc.name] = sidecar_path(warc).read_text(encoding="utf-8")
+        shutil.copy(warc, tmp_path / warc.name)
+    assert made_while_writing
+    index = update_index(tmp_path)  # copies without an index of their own: indexed from the files
+    for name, lines in made_while_writing.items():
+        assert sidecar_path(tmp_path / name).read_text(encoding="utf-8") == lines
+    assert index.read_text() == (collection_dir / INDEX_NAME).read_text()
+
+    [name, *_] = made_while_writing
+    with (tmp_path / name).open("ab") as fh:  # the file grew (say, a tool appended a record)
+        fh.write((collection_dir / name).read_bytes())
+    update_index(tmp_path)
+    rebuilt = sidecar_path(tmp_path / name).read_text(encoding="utf-8")
+    assert rebuilt.splitlines()[0] == f"#warc-bytes {(tmp_path / name).stat().st_size}"
+    assert len(rebuilt.splitlines()) == 2 * len(made_while_writing[name].splitlines()) - 1
 
 
 def test_replay_url_forms():

@@ -37,8 +37,9 @@ def test_records_read_back_in_order_and_linked(tmp_path):
     location = writer.write_exchange(exchange())
     writer.close()
 
-    [path] = tmp_path.iterdir()
+    [path] = tmp_path.glob("*.warc*")
     assert str(path) == location.path and path.name.endswith(".warc.gz")
+    assert (tmp_path / ".cdxj" / (path.name + ".cdxj")).is_file()  # its own CDXJ index, for replay
     with path.open("rb") as fh:
         records, payloads = [], []
         for record in ArchiveIterator(fh):
@@ -89,7 +90,7 @@ def test_warcio_check_accepts_the_digests(tmp_path):
         writer.write_exchange(exchange(n))
     writer.close()
     result = subprocess.run(
-        [WARCIO, "check", "-v", *map(str, tmp_path.iterdir())], capture_output=True, text=True
+        [WARCIO, "check", "-v", *map(str, tmp_path.glob("*.warc.gz"))], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "digest pass" in result.stdout
@@ -99,9 +100,9 @@ def test_files_roll_over_and_are_renamed_when_closed(tmp_path):
     writer = WarcFileWriter(tmp_path, max_bytes=2_000)
     for n in range(6):
         writer.write_exchange(exchange(n, body=bytes(range(256)) * 8))
-    assert any(p.name.endswith(".open") for p in tmp_path.iterdir())
+    assert any(p.name.endswith(".open") for p in tmp_path.glob("*.warc*"))
     writer.close()
-    names = sorted(p.name for p in tmp_path.iterdir())
+    names = sorted(p.name for p in tmp_path.glob("*.warc*"))
     assert len(names) > 1 and names == sorted(writer.files_written)
     assert not any(name.endswith(".open") for name in names)
     for name in names:  # every file starts with its own warcinfo

@@ -3,19 +3,30 @@
 The index is derived data, rebuilt from the closed WARC files whenever asked; it is written whole to
 a temporary file and renamed, so a replay server that re-reads it per request never sees half of it.
 Files still being written (`.warc.gz.open`) are left out: their last record may be incomplete.
+
+Each closed WARC file has its own sorted index in `.cdxj/` (pywb's cdxj-indexer lines, the first
+line naming the WARC's size): the crawl's WARC writer makes it as it writes the records, and any
+file without a current one (imported, recovered, or from an older version) is indexed when the
+collection's index is next rebuilt. A rebuild then merges sorted files, and reads no WARC again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import io
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from functools import cache
 from pathlib import Path
 
-from cdxj_indexer import CDXJIndexer
 from warcio.timeutils import iso_date_to_timestamp
 
 INDEX_NAME = "index.cdxj"
+SIDECAR_DIR = ".cdxj"  # in the collection's WARC folder: one index per closed WARC file
+_SIZE_LINE = "#warc-bytes "  # a per-file index's first line: the size of the WARC it indexes
 
 
 def closed_warcs(collection_dir: Path) -> list[Path]:
@@ -28,13 +39,14 @@ def update_index(collection_dir: Path) -> Path:
     resource and metadata record of every closed WARC file in the folder."""
     collection_dir = Path(collection_dir)
     target = collection_dir / INDEX_NAME
-    inputs = [str(path) for path in closed_warcs(collection_dir)]
+    sidecars = [_current_sidecar(path) for path in closed_warcs(collection_dir)]
     fd, temporary = tempfile.mkstemp(prefix=".index.", suffix=".cdxj.tmp", dir=collection_dir)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            if inputs:
-                # sort=True: SURT key then timestamp, in the byte order pywb's binary search needs
-                CDXJIndexer(out, inputs, sort=True).process_all()
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out, ExitStack() as files:
+            # SURT key then timestamp, in the byte order pywb's binary search needs (UTF-8 sorts
+            # as its code points do): each file's lines are sorted, so merging keeps the order.
+            streams = [_lines(files.enter_context(path.open(encoding="utf-8"))) for path in sidecars]
+            out.writelines(heapq.merge(*streams))
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o644)
@@ -43,6 +55,79 @@ def update_index(collection_dir: Path) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def sidecar_path(warc: Path) -> Path:
+    return warc.parent / SIDECAR_DIR / (warc.name + ".cdxj")
+
+
+def write_sidecar(warc: Path, lines: list[str]) -> Path:
+    """Write the closed WARC file's own index (its lines, in any order), atomically."""
+    target = sidecar_path(warc)
+    target.parent.mkdir(exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    with temporary.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(f"{_SIZE_LINE}{warc.stat().st_size}\n")
+        out.writelines(sorted(lines))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, target)
+    return target
+
+
+def _current_sidecar(warc: Path) -> Path:
+    """The WARC file's own index, made now if it has none for the file as it is."""
+    sidecar = sidecar_path(warc)
+    try:
+        with sidecar.open(encoding="utf-8") as fh:
+            if fh.readline() == f"{_SIZE_LINE}{warc.stat().st_size}\n":
+                return sidecar
+    except (OSError, UnicodeDecodeError):
+        pass
+    out = io.StringIO()
+    _indexer_class()(out, [str(warc)]).process_all()
+    return write_sidecar(warc, out.getvalue().splitlines(keepends=True))
+
+
+def _lines(fh) -> Iterator[str]:
+    fh.readline()  # the size line
+    yield from fh
+
+
+class RecordIndexer:
+    """CDXJ lines for records as a writer appends them: pywb's cdxj-indexer run on the bytes just
+    written, which start at `offset` in the WARC file `filename`."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.lines: list[str] = []
+        self._out = io.StringIO()
+        self._indexer = _indexer_class()(self._out, [], filename=filename)
+
+    def add(self, data: bytes, offset: int) -> None:
+        self._indexer.base_offset = offset
+        self._indexer.process_one(io.BytesIO(data), self._out, self.filename)
+        self.lines += self._out.getvalue().splitlines(keepends=True)
+        self._out.seek(0)
+        self._out.truncate()
+
+
+@cache
+def _indexer_class():
+    """cdxj-indexer's CDXJIndexer, placing records at `base_offset` in their file (imported when
+    first needed: most runs find every file indexed already)."""
+    from cdxj_indexer import CDXJIndexer
+
+    class PlacedIndexer(CDXJIndexer):
+        base_offset = 0
+
+        def get_field(self, record, name, it, filename):
+            value = super().get_field(record, name, it, filename)
+            if name == "offset" and value is not None and self.base_offset:
+                value = str(self.base_offset + int(value))
+            return value
+
+    return PlacedIndexer
 
 
 def wayback_timestamp(moment: str | dt.datetime) -> str:

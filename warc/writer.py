@@ -26,6 +26,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from warc.index import RecordIndexer, write_sidecar
 from warc.outlinks import decoded_body, outlinks
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class RecordLocation:
 class _OpenFile:
     path: Path
     handle: io.BufferedWriter
+    index: RecordIndexer
     size: int = 0
 
 
@@ -127,7 +129,7 @@ class WarcFileWriter:
                 break
         handle = open(temporary, "xb")  # noqa: SIM115 - held open until close()
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # tells recovery this file is live
-        current = _OpenFile(path=final, handle=handle)
+        current = _OpenFile(path=final, handle=handle, index=RecordIndexer(name))
         self._current = current
         info = {"software": "incident-archive (warcio)", "format": "WARC File Format 1.1"}
         info.update({k: v for k, v in self.warcinfo.items() if v})
@@ -142,7 +144,7 @@ class WarcFileWriter:
         return self._current or self._open_next()
 
     def close(self) -> None:
-        """Flush, fsync and rename the open file to its final name."""
+        """Flush, fsync and rename the open file to its final name; write its own CDXJ index."""
         current, self._current = self._current, None
         if current is None:
             return
@@ -150,13 +152,15 @@ class WarcFileWriter:
         os.fsync(current.handle.fileno())
         current.handle.close()
         os.replace(current.path.with_name(current.path.name + OPEN_SUFFIX), current.path)
+        write_sidecar(current.path, current.index.lines)
         self.files_written.append(current.path.name)
         log.info("closed %s (%d bytes)", current.path, current.size)
 
     # -- records -------------------------------------------------------------
 
-    def _append(self, record) -> tuple[int, int]:
-        """Write one record as its own gzip member; return (offset, length) in the file."""
+    def _append(self, record, indexed: bool = False) -> tuple[int, int]:
+        """Write one record as its own gzip member; return (offset, length) in the file. An
+        `indexed` record (a response or revisit) goes in the file's CDXJ index too."""
         buffer = io.BytesIO()
         self._builder._write_warc_record(buffer, record)
         member = gzip.compress(buffer.getvalue(), compresslevel=self.gzip_level, mtime=0)
@@ -167,6 +171,8 @@ class WarcFileWriter:
         current.handle.flush()  # a killed process loses no completed record
         current.size += len(member)
         self.records_written += 1
+        if indexed:
+            current.index.add(member, offset)
         return offset, len(member)
 
     def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
@@ -245,7 +251,7 @@ class WarcFileWriter:
         )
 
     def _finish_exchange(self, current: _OpenFile, exchange, record, warc_headers) -> RecordLocation:
-        offset, length = self._append(record)
+        offset, length = self._append(record, indexed=True)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request_http = StatusAndHeaders(
             f"{exchange.method} {exchange.request_target} {exchange.protocol}",
