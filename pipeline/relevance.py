@@ -25,6 +25,18 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def _phrase_hits(phrase: tuple[str, ...], words: list[str]) -> int:
+    """Occurrences of one keyword phrase (whole tokens, the last also as a prefix) in a token list."""
+    *head, last = phrase
+    if not head:
+        return sum(1 for word in words if word.startswith(last))
+    n, first, count = len(head), head[0], 0
+    for i in range(len(words) - n):  # the cheap test first: this runs for every word
+        if words[i] == first and words[i : i + n] == head and words[i + n].startswith(last):
+            count += 1
+    return count
+
+
 @dataclass(frozen=True, slots=True)
 class Keywords:
     """The collection's keywords as token phrases."""
@@ -37,20 +49,11 @@ class Keywords:
 
     def hits(self, words: list[str]) -> int:
         """Occurrences of any keyword phrase in a token list."""
-        count = 0
-        for *head, last in self.phrases:
-            if not head:
-                count += sum(1 for word in words if word.startswith(last))
-                continue
-            n = len(head)
-            for i in range(len(words) - n):  # the cheap test first: this runs for every word
-                if words[i] == head[0] and words[i : i + n] == head and words[i + n].startswith(last):
-                    count += 1
-        return count
+        return sum(_phrase_hits(phrase, words) for phrase in self.phrases)
 
     def distinct(self, words: list[str]) -> int:
         """How many different keywords occur in a token list."""
-        return sum(1 for phrase in self.phrases if Keywords((phrase,)).hits(words))
+        return sum(1 for phrase in self.phrases if _phrase_hits(phrase, words))
 
     def link_score(self, url: str, anchor: str = "") -> float:
         """Distinct keywords in the anchor text and the URL's path tokens (the slug)."""

@@ -28,6 +28,8 @@ ARCHIVE_URL = re.compile(r"^(?P<prefix>https?://.+?/)(?P<ts>\d{4,14})(?:[a-z]{2}
 ORIGINAL_URL = "archive_original_url"  # meta: the archive copy stands for this live URL
 ARCHIVE_COPY = "archive_copy"  # meta: where to fetch the page from if the live one fails
 _SKIPPED = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS) + (".xml", ".rss", ".gz")
+# Links passed over on earlier pages that are remembered (as hashes) before the memory is cleared.
+MAX_PASSED_OVER = 200_000
 
 
 def raw_archive_url(url: str) -> str | None:
@@ -66,6 +68,10 @@ class DiscoverySpider(SeedSpider):
         self.keywords = Keywords.of(self.collection.keywords)
         self.per_outlet: dict[str, int] = {}
         self.known_domains = {outlet_domain(s.url) for s in self.collection.seeds}
+        # Links no later page can make worth following (see follow_links), and how many outlets
+        # were known when they were judged.
+        self.passed_over: set[int] = set()
+        self.passed_over_outlets = 0
 
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(key, n)
@@ -191,26 +197,40 @@ class DiscoverySpider(SeedSpider):
                 return
         base = response.meta.get(ORIGINAL_URL) or response.url
         origin = link_origin(urlsplit(base))
+        self._forget_passed_over_when_outlets_change()
+        passed_over = self.passed_over
         settled: set[str] = set()  # hrefs no other anchor text can make worth following
         for anchor in root.xpath("//a[@href]"):
             href = anchor.attrib["href"].strip()
             if href in settled:  # navigation repeats a page's links
                 continue
+            # A name for the link that holds on every page (the href, with the origin when it is
+            # root-relative): navigation and share links repeat across an outlet's pages.
+            memo = hash((origin, href)) if href[:1] == "/" else hash(href) if href[:4] == "http" else None
+            if memo in passed_over:
+                settled.add(href)
+                continue
             try:
                 url = absolute_link(base, origin, href)  # = urljoin(base, href) without the fragment
                 if self.seen_link(url):  # most of a page's links, from its second page on
-                    settled.add(href)
+                    self._pass_over(settled, href, memo)
                     continue
                 parts = urlsplit(url)
             except ValueError:  # "http://[bad": no URL to follow
-                settled.add(href)
+                self._pass_over(settled, href, memo)
                 continue
             domain = outlet_domain(url) if parts.scheme in ("http", "https") else None
             if domain not in self.known_domains or parts.path.lower().endswith(_SKIPPED):
-                settled.add(href)
+                self._pass_over(settled, href, memo)
                 continue
-            score = self.keywords.link_score(url, " ".join(anchor.itertext()))  # = .//text()
+            anchor_text = " ".join(anchor.itertext())  # = .//text()
+            worded = hash((memo, anchor_text)) if memo is not None else None
+            if worded in passed_over:
+                continue
+            score = self.keywords.link_score(url, anchor_text)
             if score < 1:
+                if worded is not None:
+                    passed_over.add(worded)
                 continue
             if self.per_outlet.get(domain, 0) >= policy.per_outlet:
                 self.count("links/outlet_limit")
@@ -219,3 +239,16 @@ class DiscoverySpider(SeedSpider):
             if request is not None:
                 self.per_outlet[domain] = self.per_outlet.get(domain, 0) + 1
                 yield request
+
+    def _pass_over(self, settled: set[str], href: str, memo: int | None) -> None:
+        """Remembers a link that is claimed already, malformed, off the known outlets, or a file:
+        on this page by its href, and on later pages by `memo` (its page-independent hash)."""
+        settled.add(href)
+        if memo is not None:
+            self.passed_over.add(memo)
+
+    def _forget_passed_over_when_outlets_change(self) -> None:
+        """A link off the known outlets may be on one now; and the memory stays bounded."""
+        if len(self.known_domains) != self.passed_over_outlets or len(self.passed_over) > MAX_PASSED_OVER:
+            self.passed_over.clear()
+            self.passed_over_outlets = len(self.known_domains)

@@ -60,3 +60,27 @@ def test_links_seen_before_become_no_requests(tmp_path):
     again = hrefs + ["/2014/12/21/sony-hack-new/"]
     second = [r.url for r in s.follow_links(page("http://www.bitwire.test/2/", again))]
     assert second == ["http://www.bitwire.test/2014/12/21/sony-hack-new/"]
+
+
+def test_links_passed_over_are_judged_again_once_another_outlet_is_known(tmp_path):
+    s = spider(tmp_path)
+    off_outlet = "http://www.screenledger.test/2014/12/19/sony-hack-north-korea/"
+    assert list(s.follow_links(page("http://www.bitwire.test/1/", [off_outlet]))) == []
+    assert list(s.follow_links(page("http://www.bitwire.test/2/", [off_outlet]))) == []
+    s.candidate("http://www.screenledger.test/sitemap-entry/", "sitemap", "sitemap.xml")  # a new outlet
+    followed = [r.url for r in s.follow_links(page("http://www.bitwire.test/3/", [off_outlet]))]
+    assert followed == [off_outlet]
+
+
+def test_a_link_is_judged_by_each_of_its_anchor_texts(tmp_path):
+    s = spider(tmp_path)
+    body = '<html><body><p>Sony hack.</p><a href="/video/">{}</a></body></html>'
+    request = Request("http://www.bitwire.test/1/", meta={"discovered_via": "seeds", "link_depth": 0})
+
+    def links(url: str, anchor: str) -> list[str]:
+        response = HtmlResponse(url, body=body.format(anchor).encode(), encoding="utf-8", request=request)
+        return [r.url for r in s.follow_links(response)]
+
+    assert links("http://www.bitwire.test/1/", "Watch") == []  # no keyword: passed over
+    assert links("http://www.bitwire.test/2/", "Watch") == []
+    assert links("http://www.bitwire.test/3/", "Sony hack: the video") == ["http://www.bitwire.test/video/"]
