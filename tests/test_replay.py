@@ -215,6 +215,33 @@ def test_the_index_the_writer_kept_is_the_index_of_the_file(collection_dir, tmp_
     assert len(rebuilt.splitlines()) == 2 * len(made_while_writing[name].splitlines()) - 1
 
 
+def test_crawlers_sharing_a_folder_can_rebuild_its_index_at_once(collection_dir, tmp_path):
+    """Distributed workers each rebuild the index when they finish, maybe at the same moment, and
+    may each index a file that has no index of its own yet."""
+    for warc in closed_warcs(collection_dir):
+        shutil.copy(warc, tmp_path / warc.name)
+    code = (  # each worker indexes every file anew, then rebuilds the collection's index
+        "import io, sys; from pathlib import Path; from cdxj_indexer import CDXJIndexer\n"
+        "from warc.index import closed_warcs, update_index, write_sidecar\n"
+        "for _ in range(10):\n"
+        "    for warc in closed_warcs(Path(sys.argv[1])):\n"
+        "        out = io.StringIO(); CDXJIndexer(out, [str(warc)]).process_all()\n"
+        "        write_sidecar(warc, out.getvalue().splitlines(keepends=True))\n"
+        "    update_index(sys.argv[1])\n"
+    )
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for worker in workers:
+        _, errors = worker.communicate(timeout=120)
+        assert worker.returncode == 0, errors.decode()[-2000:]
+    assert (tmp_path / INDEX_NAME).read_text() == (collection_dir / INDEX_NAME).read_text()
+    assert sorted(p.name for p in (tmp_path / SIDECAR_DIR).iterdir()) == sorted(
+        p.name for p in (collection_dir / SIDECAR_DIR).iterdir()
+    )  # no temporary file left behind
+
+
 def test_replay_url_forms():
     base, url = "http://127.0.0.1:8080/", "http://www.example.test/a?b=1"
     date = "2014-12-19T21:05:09.123456Z"

@@ -65,13 +65,19 @@ def write_sidecar(warc: Path, lines: list[str]) -> Path:
     """Write the closed WARC file's own index (its lines, in any order), atomically."""
     target = sidecar_path(warc)
     target.parent.mkdir(exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(f"{_SIZE_LINE}{warc.stat().st_size}\n")
-        out.writelines(sorted(lines))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, target)
+    # a temporary name of its own: crawlers sharing the folder may index one file at once
+    fd, temporary = tempfile.mkstemp(prefix=f".{warc.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(f"{_SIZE_LINE}{warc.stat().st_size}\n")
+            out.writelines(sorted(lines))
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return target
 
 
