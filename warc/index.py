@@ -18,7 +18,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -40,20 +40,11 @@ def update_index(collection_dir: Path) -> Path:
     collection_dir = Path(collection_dir)
     target = collection_dir / INDEX_NAME
     sidecars = [_current_sidecar(path) for path in closed_warcs(collection_dir)]
-    fd, temporary = tempfile.mkstemp(prefix=".index.", suffix=".cdxj.tmp", dir=collection_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out, ExitStack() as files:
-            # SURT key then timestamp, in the byte order pywb's binary search needs (UTF-8 sorts
-            # as its code points do): each file's lines are sorted, so merging keeps the order.
-            streams = [_lines(files.enter_context(path.open(encoding="utf-8"))) for path in sidecars]
-            out.writelines(heapq.merge(*streams))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with _replaced_whole(target) as out, ExitStack() as files:
+        # SURT key then timestamp, in the byte order pywb's binary search needs (UTF-8 sorts as
+        # its code points do): each file's lines are sorted, so merging keeps the order.
+        streams = [_lines(files.enter_context(path.open(encoding="utf-8"))) for path in sidecars]
+        out.writelines(heapq.merge(*streams))
     return target
 
 
@@ -65,12 +56,20 @@ def write_sidecar(warc: Path, lines: list[str]) -> Path:
     """Write the closed WARC file's own index (its lines, in any order), atomically."""
     target = sidecar_path(warc)
     target.parent.mkdir(exist_ok=True)
-    # a temporary name of its own: crawlers sharing the folder may index one file at once
-    fd, temporary = tempfile.mkstemp(prefix=f".{warc.name}.", suffix=".tmp", dir=target.parent)
+    with _replaced_whole(target) as out:
+        out.write(f"{_SIZE_LINE}{warc.stat().st_size}\n")
+        out.writelines(sorted(lines))
+    return target
+
+
+@contextmanager
+def _replaced_whole(target: Path) -> Iterator[io.TextIOBase]:
+    """A text file that replaces `target` whole once written (fsynced, then renamed), or not at all.
+    Its temporary name is its own: crawlers sharing a folder may write one index at once."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(f"{_SIZE_LINE}{warc.stat().st_size}\n")
-            out.writelines(sorted(lines))
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o644)
@@ -78,7 +77,6 @@ def write_sidecar(warc: Path, lines: list[str]) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return target
 
 
 def _current_sidecar(warc: Path) -> Path:
