@@ -47,6 +47,12 @@ class Keywords:
     def of(cls, keywords) -> Keywords:
         return cls(tuple(p for p in (tuple(tokens(k)) for k in keywords) if p))
 
+    def may_occur(self, lowered: str) -> bool:
+        """False when no keyword can occur in a lowercased text: none of their first tokens is in
+        it. A substring test, far cheaper than tokenizing: most links and pages of an outlet are
+        about something else."""
+        return any(phrase[0] in lowered for phrase in self.phrases)
+
     def hits(self, words: list[str]) -> int:
         """Occurrences of any keyword phrase in a token list."""
         return sum(_phrase_hits(phrase, words) for phrase in self.phrases)
@@ -57,12 +63,15 @@ class Keywords:
 
     def link_score(self, url: str, anchor: str = "") -> float:
         """Distinct keywords in the anchor text and the URL's path tokens (the slug)."""
+        if not self.may_occur(f"{anchor} {unquote(url)}".lower()):  # the path is part of the URL
+            return 0.0
         path = unquote(urlsplit(url).path)
         return float(self.distinct(tokens(anchor) + ["|"] + tokens(path.replace("-", " "))))
 
     def page_score(self, title: str | None, text: str) -> float:
         """Keyword hits per 100 words of text, plus TITLE_WEIGHT per distinct keyword in the title."""
-        words = tokens(text)
+        lowered = text.lower()
+        words = _TOKEN.findall(lowered) if self.may_occur(lowered) else []  # no hit: density 0 anyway
         density = 100.0 * self.hits(words) / max(len(words), 1)
         return round(density + TITLE_WEIGHT * self.distinct(tokens(title or "")), 2)
 

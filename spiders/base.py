@@ -28,6 +28,8 @@ ARCHIVE_URL = re.compile(r"^(?P<prefix>https?://.+?/)(?P<ts>\d{4,14})(?:[a-z]{2}
 ORIGINAL_URL = "archive_original_url"  # meta: the archive copy stands for this live URL
 ARCHIVE_COPY = "archive_copy"  # meta: where to fetch the page from if the live one fails
 _SKIPPED = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS) + (".xml", ".rss", ".gz")
+# An http(s) URL and its path, as urlsplit finds them in a URL absolute_link made (one C call).
+_HTTP_PATH = re.compile(r"https?://[^/?#]*([^?#]*)", re.IGNORECASE)
 # Links passed over on earlier pages that are remembered (as hashes) before the memory is cleared.
 MAX_PASSED_OVER = 200_000
 
@@ -215,12 +217,12 @@ class DiscoverySpider(SeedSpider):
                 if self.seen_link(url):  # most of a page's links, from its second page on
                     self._pass_over(settled, href, memo)
                     continue
-                parts = urlsplit(url)
             except ValueError:  # "http://[bad": no URL to follow
                 self._pass_over(settled, href, memo)
                 continue
-            domain = outlet_domain(url) if parts.scheme in ("http", "https") else None
-            if domain not in self.known_domains or parts.path.lower().endswith(_SKIPPED):
+            http = _HTTP_PATH.match(url)
+            domain = outlet_domain(url) if http else None
+            if domain not in self.known_domains or http[1].lower().endswith(_SKIPPED):
                 self._pass_over(settled, href, memo)
                 continue
             anchor_text = " ".join(anchor.itertext())  # = .//text()

@@ -21,6 +21,16 @@ def test_link_scores_read_anchor_text_and_url_tokens():
     assert KEYWORDS.link_score("http://a.test/p/123", "Sony’s hackers, the Guardians of Peace") == 3
     assert KEYWORDS.link_score("http://a.test/sports/eastgate-title/", "Eastgate wins") == 0
     assert KEYWORDS.link_score("http://a.test/north/", "North Carolina") == 0  # phrases, not words
+    # Percent-encoded slugs and capitals count as well (no keyword is skipped by the quick test
+    # that spares most links the tokenizing).
+    assert KEYWORDS.link_score("http://a.test/2014/%53ony-%E2%80%99s-HACKERS/", "Read more") == 2
+    assert KEYWORDS.link_score("http://a.test/p?q=sony", "Read more") == 0  # the query is no slug
+
+
+def test_a_page_without_any_keyword_in_its_text_is_scored_by_its_headline_alone():
+    assert KEYWORDS.page_score("The FBI names North Korea", "Weather: rain, then sun.") == 4.0
+    assert KEYWORDS.page_score("Weather", "Rain. " * 50) == 0.0
+    assert KEYWORDS.page_score("Weather", "Sony. " + "Rain. " * 49) == 2.0  # 1 hit in 50 words
 
 
 def test_page_scores_weigh_density_and_the_headline(site):
