@@ -300,6 +300,17 @@ def every_run(s: dict) -> list[str]:
     ]
 
 
+def cpu_by_role(s: dict) -> list[str]:
+    """CPU ms per article page by process, for each crawl mode: where a mode's time goes."""
+    lines = []
+    for mode in CRAWL_MODES:
+        roles = s["modes"][mode].get("cpu_seconds_by_role") or {}
+        if roles:
+            parts = ", ".join(f"{role} {seconds * 1000 / s['pages']:.1f}" for role, seconds in roles.items())
+            lines.append(f"- CPU ms per page by process, {mode}: {parts}")
+    return lines
+
+
 def render(s: dict) -> str:
     """The report: the modes table, the ratios against their targets, the stages, the setting."""
     r = s["ratios"]
@@ -334,6 +345,7 @@ def render(s: dict) -> str:
         f"{s['modes']['extract_only']['workers']} workers), sampled every 0.25 s, as is their CPU time; "
         "main processes alone: " + ", ".join(f"{m} {s['modes'][m]['main_peak_rss_mb']:.0f}" for m in MODES),
         *(every_run(s) if s.get("runs", 1) > 1 else []),
+        *cpu_by_role(s),
         "- site server CPU seconds: "
         + ", ".join(f"{m} {s['modes'][m]['server']['cpu_seconds']:.1f}" for m in CRAWL_MODES),
     ]

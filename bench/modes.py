@@ -78,12 +78,17 @@ def _descendants(pid: int) -> list[int]:
 class TreeMemory:
     """Samples the resident memory of this process and all its descendants together (extraction
     workers, their fork server): a mode's memory is all of it, not only its main process's. Notes
-    their CPU time too, which other load on the machine disturbs less than wall time."""
+    their CPU time too, which other load on the machine disturbs less than wall time, by the role
+    of each process, and the CPU of the PostgreSQL backends serving `database_url` (when that
+    server runs on this machine) beside it."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.25, database_url: str | None = None) -> None:
         self.interval = interval
         self.peak_kb = 0
         self.cpu_ticks: dict[int, int] = {}
+        self.roles: dict[int, str] = {}
+        self.backend_ticks: dict[int, int] = {}
+        self._backends = _BackendPids(database_url) if database_url else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-memory", daemon=True)
 
@@ -95,6 +100,8 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
         self.sample()
+        if self._backends:
+            self._backends.close()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -107,6 +114,10 @@ class TreeMemory:
         self.peak_kb = max(self.peak_kb, total, _status_kb(me, "VmHWM:"))
         for pid in pids:
             self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
+            if pid not in self.roles:
+                self.roles[pid] = "crawl" if pid == me else _role(pid)
+        for pid in self._backends.pids() if self._backends else ():
+            self.backend_ticks[pid] = max(self.backend_ticks.get(pid, 0), _cpu_ticks(pid))
 
     @property
     def peak_mb(self) -> float:
@@ -116,6 +127,61 @@ class TreeMemory:
     def cpu_seconds(self) -> float:
         """User + system CPU of every process seen, up to its last sample."""
         return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+    @property
+    def cpu_seconds_by_role(self) -> dict[str, float]:
+        """cpu_seconds by role (crawl, warc writer, extraction, other), and "postgresql": the
+        backends of the run's database (not part of cpu_seconds; absent when not measurable)."""
+        by_role: dict[str, float] = {}
+        for pid, ticks in self.cpu_ticks.items():
+            role = self.roles.get(pid, "other")
+            by_role[role] = by_role.get(role, 0) + ticks / os.sysconf("SC_CLK_TCK")
+        if self.backend_ticks:
+            by_role["postgresql"] = sum(self.backend_ticks.values()) / os.sysconf("SC_CLK_TCK")
+        return by_role
+
+
+def _role(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    if "warc.writer" in command:
+        return "warc writer"
+    if "multiprocessing" in command:
+        return "extraction"  # the pool's workers and their fork server
+    return "other"
+
+
+class _BackendPids:
+    """The server pids of the connections to one database, when that server is on this machine
+    (its pids are then ours to read in /proc); nothing otherwise."""
+
+    def __init__(self, database_url: str) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database_url)
+        self.local = url.host in (None, "", "localhost", "127.0.0.1", "::1")
+        self.connection = None
+        if self.local:
+            libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            try:
+                self.connection = psycopg.connect(libpq, autocommit=True, connect_timeout=3)
+            except psycopg.Error:
+                self.connection = None
+
+    def pids(self) -> list[int]:
+        if self.connection is None:
+            return []
+        rows = self.connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return [pid for (pid,) in rows if Path(f"/proc/{pid}").exists()]
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def _cpu_ticks(pid: int) -> int:
@@ -165,7 +231,7 @@ def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: s
     from pipeline.paths import warc_dir
 
     collection = load_collection(collection_file)
-    with TreeMemory() as memory:
+    with TreeMemory(database_url=database_url) as memory:
         started, main_cpu = time.perf_counter(), time.process_time()
         report = run_crawl(
             collection, database_url, proxy=proxy, log_level="INFO", overrides=crawl_overrides(mode)
@@ -201,6 +267,7 @@ def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: s
         "peak_rss_mb": memory.peak_mb,
         "main_peak_rss_mb": peak_rss_mb(),
         "cpu_seconds": memory.cpu_seconds,
+        "cpu_seconds_by_role": memory.cpu_seconds_by_role,
         "main_cpu_seconds": main_cpu,  # the crawl process alone (all its threads)
     }
 

@@ -52,6 +52,13 @@ def test_small_run_without_saved_pages(make_database, tmp_path):
     assert result["modes"]["plain_scrapy"]["warc_bytes"] == 0  # capture really was off
 
     assert all(cpu > 0 for cpu in result["cpu_seconds"].values())
+    # where the CPU went: the crawl process, its WARC writer, its extraction workers, and the
+    # PostgreSQL backends of the run's database (a server on this machine)
+    roles = result["modes"]["end_to_end"]["cpu_seconds_by_role"]
+    assert {"crawl", "warc writer", "extraction", "postgresql"} <= set(roles)
+    assert all(seconds > 0 for seconds in roles.values())
+    assert set(result["modes"]["plain_scrapy"]["cpu_seconds_by_role"]) <= {"crawl", "postgresql", "other"}
+    assert "CPU ms per page by process, end_to_end: crawl" in done.stdout
 
     # Every article page is one article (the fixture pages all hold one, extract_only agrees);
     # each syndicated copy joins its original's story.
