@@ -13,6 +13,8 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -42,14 +44,28 @@ class SignatureParams:
 
 
 def shingles(text: str, size: int) -> list[bytes]:
+    """Each run of `size` words, lowercased, joined by one space, in UTF-8."""
     words = _WORDS.findall(text.lower())
     if len(words) < size:
         return [" ".join(words).encode("utf-8")] if words else []
-    return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+    joined = " ".join(words).encode("utf-8")
+    if len(joined) != len(words) + sum(map(len, words)) - 1:  # not ASCII: join each run itself
+        return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+    # ASCII: every run is a slice of the joined text (one copy per shingle, not three)
+    starts = [0, *accumulate(len(word) + 1 for word in words)]
+    return [joined[starts[i] : starts[i + size] - 1] for i in range(len(words) - size + 1)]
+
+
+@cache
+def _permutations(params: SignatureParams) -> np.ndarray:
+    """The seed's permutations, drawn once per process rather than once per text."""
+    return MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme).permutations
 
 
 def signature(text: str, params: SignatureParams) -> np.ndarray:
-    minhash = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme)
+    minhash = MinHash(
+        num_perm=params.num_perm, seed=params.seed, scheme=params.scheme, permutations=_permutations(params)
+    )
     minhash.update_batch(shingles(text, params.shingle_size))
     return LeanMinHash(minhash, scheme=params.scheme).hashvalues.astype(np.uint64)
 

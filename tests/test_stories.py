@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from datasketch import MinHash
 
-from pipeline.stories import SignatureParams, band_hashes, signature, similarity
+from pipeline.stories import SignatureParams, band_hashes, shingles, signature, similarity
 from tests.conftest import query
 
 PARAMS = SignatureParams()
@@ -24,6 +25,23 @@ def test_signatures_are_deterministic_and_stored_compatible():
     assert similarity(a, b) == 1.0
     assert band_hashes(a, PARAMS) == band_hashes(b, PARAMS)
     assert len(band_hashes(a, PARAMS)) == PARAMS.bands
+
+
+def test_signatures_are_those_of_word_shingles_as_stored_before():
+    """Signatures already in a corpus must keep matching: a signature is datasketch's MinHash of
+    the text's lowercased 5-word runs, joined by one space, however they are cut."""
+    texts = [
+        "Hackers calling themselves the Guardians of Peace took over screens at Sony Pictures.",
+        "Les pirates «Guardians of Peace» ont piraté Sony Pictures; la Corée du Nord dément.",
+        "Sony  hack",  # fewer words than a shingle
+    ]
+    for text in texts:
+        words = text.lower().replace(".", " ").replace(";", " ").replace("«", " ").replace("»", " ").split()
+        runs = [" ".join(words[i : i + 5]) for i in range(max(len(words) - 4, 1))]
+        assert shingles(text, 5) == [run.encode("utf-8") for run in runs]
+        reference = MinHash(num_perm=PARAMS.num_perm, seed=PARAMS.seed, scheme=PARAMS.scheme)
+        reference.update_batch(shingles(text, 5))
+        assert np.array_equal(signature(text, PARAMS), reference.hashvalues.astype(np.uint64))
 
 
 def test_syndicated_copies_are_similar_and_distinct_reports_are_not(site):
