@@ -18,6 +18,7 @@ from scrapy.settings import Settings
 
 from pipeline.collection import Collection
 from pipeline.database import engine_for
+from pipeline.forkserver import start_early
 from pipeline.frontier import redis_settings
 from pipeline.locks import collection_lock
 from pipeline.logs import install_run_log, quiet_network_tracebacks
@@ -142,6 +143,19 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
     return settings
 
 
+EXTRACT_STAGE = "pipeline.extract.ExtractPipeline"
+
+
+def uses_extraction_workers(settings: Settings) -> bool:
+    """Whether the crawl's item pipelines extract in worker processes (named, not imported: the
+    import is what starting the workers early saves)."""
+    names = {
+        k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}"
+        for k in settings.getdict("ITEM_PIPELINES")
+    }
+    return EXTRACT_STAGE in names and settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1) > 0
+
+
 def run_crawl(
     collection: Collection,
     database_url: str,
@@ -175,6 +189,8 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     settings = crawl_settings(collection, database_url, log_level)
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")
+    if uses_extraction_workers(settings):
+        start_early()  # the workers' imports run beside everything below, not after it
     directory = Path(settings.get("ARCHIVE_WARC_DIR"))
     recovered = recover_open_files(directory)  # a previous run was killed
     notes = [str(r) for r in recovered]

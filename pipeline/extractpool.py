@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from pipeline.extract import ExtractPipeline, PageExtraction, extract_page
+from pipeline.forkserver import worker_context
 from pipeline.normalize import normalize_text
 from pipeline.stagetime import add_seconds
 from pipeline.stories import SignatureParams, StorySignature
@@ -116,19 +117,10 @@ def _crawl_alive() -> tuple[Connection, Connection]:
     return multiprocessing.Pipe(duplex=False)
 
 
-@cache
-def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])  # workers start with trafilatura & co. imported
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 def _executor(workers: int, max_seconds: float) -> Executor:
     return ProcessPoolExecutor(
         workers,
-        mp_context=_context(),
+        mp_context=worker_context(),  # workers start with trafilatura & co. imported
         initializer=_start_worker,
         initargs=(_crawl_alive()[0], max_seconds),
     )

@@ -173,6 +173,52 @@ if __name__ == "__main__":
 """
 
 
+EARLY_START = """
+import pathlib, sys
+from scrapy.settings import Settings
+from pipeline.crawl import uses_extraction_workers
+from pipeline.forkserver import start_early
+
+settings = Settings()
+settings.setmodule("pipeline.settings")
+assert uses_extraction_workers(settings)
+start_early()
+assert "trafilatura" not in sys.modules  # the crawl process has not paid for the import
+for child in pathlib.Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split():
+    print(pathlib.Path(f"/proc/{child}/cmdline").read_bytes().replace(bytes(1), b" ").decode())
+"""
+
+
+def test_a_crawl_starts_the_workers_imports_before_its_own():
+    """The fork server (and its import of the extraction libraries, seconds of CPU) starts before
+    the crawl builds its crawler, so that the first pages do not wait for it."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os" + EARLY_START],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "multiprocessing.forkserver" in done.stdout and "pipeline.extractpool" in done.stdout
+
+
+def test_only_crawls_that_extract_in_workers_start_them_early():
+    from scrapy.settings import Settings
+
+    from pipeline.crawl import uses_extraction_workers
+
+    def settings(**overrides) -> Settings:
+        s = Settings()
+        s.setmodule("pipeline.settings")
+        s.setdict(overrides, priority="cmdline")
+        return s
+
+    assert uses_extraction_workers(settings())
+    assert not uses_extraction_workers(settings(ITEM_PIPELINES={}))  # a capture-only crawl
+    assert not uses_extraction_workers(settings(ARCHIVE_EXTRACT_WORKERS=0))  # on the reactor thread
+
+
 def test_workers_leave_when_the_crawl_process_is_killed():
     child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

@@ -1,0 +1,31 @@
+"""Where extraction workers come from: a fork server that has imported the extraction libraries
+once (seconds of CPU), or, where there is no fork server, a fresh interpreter per worker.
+
+Kept apart from pipeline.extractpool, which imports those libraries itself: a crawl starts the
+fork server first thing (`start_early`), and its import then runs beside the crawl's own start
+instead of after it, while the first pages wait.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from functools import cache
+
+WORKER_MODULE = "pipeline.extractpool"  # what the fork server imports before it forks a worker
+
+
+@cache
+def worker_context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([WORKER_MODULE])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def start_early() -> None:
+    """Starts the fork server now; it imports WORKER_MODULE in the background (nothing waits)."""
+    if worker_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
