@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from warc.writer import HttpExchange, WarcFileWriter
+from warc.writer import HttpExchange, WarcFileWriter, payload_digest
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 
@@ -85,15 +85,19 @@ def test_compressed_body_stays_compressed(tmp_path):
 
 
 def test_warcio_check_accepts_the_digests(tmp_path):
+    """Whether warcio computes the payload digest or the crawl hands in the one it computed."""
     writer = WarcFileWriter(tmp_path)
     for n in range(3):
         writer.write_exchange(exchange(n))
+        handed_in = exchange(n + 3, body=bytes(range(256)) * (n + 1))
+        writer.write_exchange(handed_in, payload_digest(handed_in.body))
     writer.close()
     result = subprocess.run(
         [WARCIO, "check", "-v", *map(str, tmp_path.glob("*.warc.gz"))], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "digest pass" in result.stdout
+    assert result.stdout.count("digest pass") == 13  # warcinfo, and 6 responses and their requests
+    assert "fail" not in result.stdout
 
 
 def test_files_roll_over_and_are_renamed_when_closed(tmp_path):

@@ -175,8 +175,9 @@ class WarcFileWriter:
             current.index.add(member, offset)
         return offset, len(member)
 
-    def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
-        """Write the response record, then its request record linked by WARC-Concurrent-To."""
+    def write_exchange(self, exchange: HttpExchange, digest: str | None = None) -> RecordLocation:
+        """Write the response record, then its request record linked by WARC-Concurrent-To.
+        `digest`: the body's payload_digest when the caller has it (warcio need not read it again)."""
         current = self._file_for_next_record()
         warc_headers = self._exchange_warc_headers(exchange)
         response = self._builder.create_warc_record(
@@ -185,7 +186,7 @@ class WarcFileWriter:
             payload=io.BytesIO(exchange.body),
             length=len(exchange.body),
             http_headers=self._response_headers(exchange),
-            warc_headers_dict=dict(warc_headers),
+            warc_headers_dict=dict(warc_headers) | ({"WARC-Payload-Digest": digest} if digest else {}),
         )
         return self._finish_exchange(current, exchange, response, warc_headers)
 
@@ -323,7 +324,7 @@ class FetchWriter:
             not_modified = fetch.not_modified_of is not None
             location = self.writer.write_revisit(exchange, original, exchange.url, not_modified=not_modified)
         else:
-            location = self.writer.write_exchange(exchange)
+            location = self.writer.write_exchange(exchange, fetch.digest)
             self.archived[key] = location
             if len(self.archived) > RECENT_COPIES:
                 self.archived.popitem(last=False)
