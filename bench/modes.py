@@ -303,6 +303,14 @@ def _extract(pages: list[tuple[str, int, int]]) -> tuple[dict[str, str], float]:
 
 
 def run_extract_mode(site_dir: Path) -> dict:
+    """extract_only, its workers scheduled as a crawl's are (pipeline.crawl.batch_scheduling)."""
+    from pipeline.crawl import batch_scheduling
+
+    with batch_scheduling():
+        return _run_extract_mode(site_dir)
+
+
+def _run_extract_mode(site_dir: Path) -> dict:
     from bench.benchsite import BuiltSite
 
     site = BuiltSite(site_dir, {})

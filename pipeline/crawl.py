@@ -7,6 +7,8 @@ import gc
 import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,29 @@ def freeze_startup_objects() -> None:
     as the crawl: frozen, the garbage collector's full passes no longer walk them each time (on the
     benchmark they took 1.4 s of CPU per 2,000 pages, 0.6 s frozen; measured with gc.callbacks)."""
     gc.freeze()
+
+
+@contextmanager
+def batch_scheduling() -> Iterator[None]:
+    """The crawl's threads and processes (the WARC writer, the extraction workers: they inherit
+    it) run under Linux's SCHED_BATCH policy, for non-interactive work: a process that wakes (the
+    crawl on a network event, the writer on a record) no longer preempts a running one at once,
+    and an extraction worker keeps its core and caches for longer. Priority (nice) is unchanged.
+    On the benchmark, CPU per page fell by 2% (the crawl 5%, the writer 5%, extraction 1%). The
+    calling thread's policy is restored afterwards; elsewhere, or where it is not allowed, a no-op."""
+    try:
+        before = os.sched_getscheduler(0), os.sched_getparam(0)
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or a sandbox that forbids it
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            os.sched_setscheduler(0, *before)
+        except OSError:
+            pass
 
 
 @dataclass
@@ -176,7 +201,8 @@ def run_crawl(
     with collection_lock(engine, collection.name, shared=redis_url is not None) as acquired:
         if not acquired:
             return CrawlReport.skipped_run(collection.name)
-        return _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url)
+        with batch_scheduling():
+            return _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url)
 
 
 def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url) -> CrawlReport:

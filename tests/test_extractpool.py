@@ -219,6 +219,22 @@ def test_only_crawls_that_extract_in_workers_start_them_early():
     assert not uses_extraction_workers(settings(ARCHIVE_EXTRACT_WORKERS=0))  # on the reactor thread
 
 
+def test_a_crawl_and_the_processes_it_starts_run_as_batch_work():
+    """Processes started during a crawl (the WARC writer, the fork server and its workers) inherit
+    SCHED_BATCH; the calling thread gets its own policy back afterwards (tests crawl in-process)."""
+    from pipeline.crawl import batch_scheduling
+
+    before = os.sched_getscheduler(0)
+    with batch_scheduling():
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.sched_getscheduler(0))"],
+            capture_output=True,
+            text=True,
+        )
+    assert int(child.stdout) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) == before != os.SCHED_BATCH
+
+
 def test_workers_leave_when_the_crawl_process_is_killed():
     child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
