@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from itertools import accumulate
@@ -77,6 +77,12 @@ def band_hashes(hashvalues: np.ndarray, params: SignatureParams) -> list[int]:
         int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "big", signed=True)
         for row in rows
     ]
+
+
+def int_array(values: Iterable[int]) -> str:
+    """Integers as one PostgreSQL array literal ('{1,2,3}'), for CAST(:p AS bigint[]): a batch's
+    bands are thousands of numbers, which the driver would otherwise adapt one by one."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -201,10 +207,12 @@ class StoryClusterer:
                 "   AND s.shingle_size = :shingle_size AND s.scheme = :scheme"
             ),
             {
-                "positions": [i for i, sig in enumerate(signatures) for _ in sig.bands],
-                "mes": [t.article_id for t, sig in zip(texts, signatures, strict=True) for _ in sig.bands],
-                "bands": [band for sig in signatures for band in range(len(sig.bands))],
-                "hashes": [h for sig in signatures for h in sig.bands],
+                "positions": int_array(i for i, sig in enumerate(signatures) for _ in sig.bands),
+                "mes": int_array(
+                    t.article_id for t, sig in zip(texts, signatures, strict=True) for _ in sig.bands
+                ),
+                "bands": int_array(band for sig in signatures for band in range(len(sig.bands))),
+                "hashes": int_array(h for sig in signatures for h in sig.bands),
                 "num_perm": params.num_perm,
                 "seed": params.seed,
                 "shingle_size": params.shingle_size,
@@ -259,9 +267,9 @@ class StoryClusterer:
                 "CAST(:bands AS smallint[]), CAST(:hashes AS bigint[]), CAST(:ids AS bigint[]))"
             ),
             {
-                "bands": [i for _, sig in latest.values() for i in range(len(sig.bands))],
-                "hashes": [h for _, sig in latest.values() for h in sig.bands],
-                "ids": [a for a, (_, sig) in latest.items() for _ in sig.bands],
+                "bands": int_array(i for _, sig in latest.values() for i in range(len(sig.bands))),
+                "hashes": int_array(h for _, sig in latest.values() for h in sig.bands),
+                "ids": int_array(a for a, (_, sig) in latest.items() for _ in sig.bands),
             },
         )
         made = {}
