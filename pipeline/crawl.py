@@ -53,15 +53,15 @@ def batch_scheduling() -> Iterator[None]:
         before = os.sched_getscheduler(0), os.sched_getparam(0)
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     except (AttributeError, OSError):  # not Linux, or a sandbox that forbids it
-        yield
-        return
+        before = None
     try:
         yield
     finally:
-        try:
-            os.sched_setscheduler(0, *before)
-        except OSError:
-            pass
+        if before is not None:
+            try:
+                os.sched_setscheduler(0, *before)
+            except OSError:
+                pass
 
 
 @dataclass
