@@ -27,13 +27,14 @@ LOCAL_SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 MAX_NOT_ARTICLES = 0.05
 
 
-def _libpq(url: str) -> str:
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as libpq (psycopg) takes it."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _reachable(url: str) -> bool:
     try:
-        with psycopg.connect(_libpq(url), connect_timeout=3):
+        with psycopg.connect(libpq_url(url), connect_timeout=3):
             return True
     except psycopg.Error:
         return False
@@ -59,7 +60,7 @@ def throwaway_database() -> Iterator[tuple[str, str]]:
     server, where = _server()
     name = f"bench_{uuid.uuid4().hex[:10]}"
     try:
-        with psycopg.connect(_libpq(server), autocommit=True, connect_timeout=5) as conn:
+        with psycopg.connect(libpq_url(server), autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -70,7 +71,7 @@ def throwaway_database() -> Iterator[tuple[str, str]]:
         yield url, f"{name} on the {where}"
     finally:
         engine_for(url).dispose()
-        with psycopg.connect(_libpq(server), autocommit=True) as conn:
+        with psycopg.connect(libpq_url(server), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -161,13 +161,12 @@ class _BackendPids:
         import psycopg
         from sqlalchemy.engine import make_url
 
-        url = make_url(database_url)
-        self.local = url.host in (None, "", "localhost", "127.0.0.1", "::1")
+        from bench.benchdb import libpq_url
+
         self.connection = None
-        if self.local:
-            libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        if make_url(database_url).host in (None, "", "localhost", "127.0.0.1", "::1"):
             try:
-                self.connection = psycopg.connect(libpq, autocommit=True, connect_timeout=3)
+                self.connection = psycopg.connect(libpq_url(database_url), autocommit=True, connect_timeout=3)
             except psycopg.Error:
                 self.connection = None
 

@@ -36,7 +36,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.benchdb import throwaway_database
+from bench.benchdb import libpq_url, throwaway_database
 from bench.errors import BenchError
 from pipeline.database import engine_for
 from pipeline.paths import data_dir
@@ -80,10 +80,6 @@ def rewrite(text_: str, rng: random.Random) -> str:
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
 SCHEME_BYTES = SignatureParams().scheme.encode()
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _field(name: str, dtype: str) -> list[tuple[str, str]]:
@@ -313,7 +309,7 @@ def run(sizes: list[int], probes: int = PROBES, seed: int = 2014) -> dict:
     originals = {article_id: make_text(rng) for article_id in range(1, near_count + 1)}
     chosen = make_probes(probes, originals, rng)
     results: list[SizeResult] = []
-    with throwaway_database() as (url, where), psycopg.connect(_libpq(url)) as conn:
+    with throwaway_database() as (url, where), psycopg.connect(libpq_url(url)) as conn:
         notes = [] if _skip_row_checks(conn) else [NO_SUPERUSER]
         conn.execute("INSERT INTO outlets (id, name, domain) VALUES (1, 'Bench', 'bench.test')")
         # The originals: real signatures of texts the near-duplicate probes rewrite.
