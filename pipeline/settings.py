@@ -28,6 +28,11 @@ LOG_LEVEL = "INFO"
 # Outputs of one response handled at once. A page gives one item and its links; Scrapy makes this
 # many asyncio tasks per response whatever it gives (100 by default: a tenth of the crawl's CPU).
 CONCURRENT_ITEMS = 8
+# Scrapy's check that a generator callback returns no value parses the callback's source again
+# whenever its cache (keyed by bound method, weakly) misses, which requests restored from JOBDIR
+# make happen often: up to a tenth of the crawl's CPU. A development aid, for callbacks that the
+# test suite runs anyway.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600): raw bytes, every hop.

@@ -21,7 +21,8 @@ from w3lib.url import canonicalize_url
 from pipeline.normalize import outlet_domain
 from pipeline.relevance import Keywords
 from spiders.seeds import SeedSpider, failure_reason
-from warc.outlinks import absolute_link, link_origin
+from warc.middleware import PAGE_LINKS
+from warc.outlinks import PageLinks, absolute_link, link_origin, page_links
 
 # <prefix>/<14-digit timestamp>[id_|if_|...]/<original URL>: the Wayback Machine and pywb alike.
 ARCHIVE_URL = re.compile(r"^(?P<prefix>https?://.+?/)(?P<ts>\d{4,14})(?:[a-z]{2}_)?/(?P<url>https?://.+)$")
@@ -186,15 +187,11 @@ class DiscoverySpider(SeedSpider):
         depth = response.meta.get("link_depth", 0)
         if policy is None or depth >= policy.depth or not self.keywords.phrases:
             return
-        # lxml's own results, not parsel Selectors: a Selector per text node or link costs more
-        # than the rest of the work on it.
-        root = response.selector.root
-        if not hasattr(root, "xpath"):  # a JSON or plain-text body: no links
+        links = response.meta.pop(PAGE_LINKS, None) or self._read_links(response)
+        if links is None:  # a JSON or plain-text body: no links
             return
         if response.meta.get("discovered_via") != "seeds":  # curated pages need no score
-            title = root.xpath("normalize-space(//title)")
-            text = " ".join(root.xpath("//p//text()", smart_strings=False))
-            if self.keywords.page_score(title, text) < policy.min_score:
+            if self.keywords.page_score(links.title, links.text) < policy.min_score:
                 self.count("links/off_topic_pages")
                 return
         base = response.meta.get(ORIGINAL_URL) or response.url
@@ -202,8 +199,7 @@ class DiscoverySpider(SeedSpider):
         self._forget_passed_over_when_outlets_change()
         passed_over = self.passed_over
         settled: set[str] = set()  # hrefs no other anchor text can make worth following
-        for anchor in root.xpath("//a[@href]"):
-            href = anchor.attrib["href"].strip()
+        for href, anchor_text in links.anchors:
             if href in settled:  # navigation repeats a page's links
                 continue
             # A name for the link that holds on every page (the href, with the origin when it is
@@ -225,7 +221,6 @@ class DiscoverySpider(SeedSpider):
             if domain not in self.known_domains or http[1].lower().endswith(_SKIPPED):
                 self._pass_over(settled, href, memo)
                 continue
-            anchor_text = " ".join(anchor.itertext())  # = .//text()
             worded = hash((memo, anchor_text)) if memo is not None else None
             if worded in passed_over:
                 continue
@@ -241,6 +236,14 @@ class DiscoverySpider(SeedSpider):
             if request is not None:
                 self.per_outlet[domain] = self.per_outlet.get(domain, 0) + 1
                 yield request
+
+    @staticmethod
+    def _read_links(response: TextResponse) -> PageLinks | None:
+        """The page's links read here, when the WARC writer did not read them (capture off, a page
+        it does not parse): from lxml's own results, not parsel Selectors, whose one per text node
+        or link costs more than the rest of the work on it."""
+        root = response.selector.root
+        return page_links(root) if hasattr(root, "xpath") else None
 
     def _pass_over(self, settled: set[str], href: str, memo: int | None) -> None:
         """Remembers a link that is claimed already, malformed, off the known outlets, or a file:

@@ -3,13 +3,20 @@ built, known by their canonical form or as linked, and the set keeps 8-byte hash
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
 from pathlib import Path
 
+import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from pipeline.collection import load_collection
+from spiders.base import DiscoverySpider
 from spiders.collection import CollectionSpider
+from warc.middleware import PAGE_LINKS
+from warc.outlinks import PageLinks
+from warc.writer import Fetch, FetchWriter, HttpExchange, WarcFileWriter, payload_digest
 
 COLLECTION = """[collection]
 name = "seen"
@@ -84,3 +91,51 @@ def test_a_link_is_judged_by_each_of_its_anchor_texts(tmp_path):
     assert links("http://www.bitwire.test/1/", "Watch") == []  # no keyword: passed over
     assert links("http://www.bitwire.test/2/", "Watch") == []
     assert links("http://www.bitwire.test/3/", "Sony hack: the video") == ["http://www.bitwire.test/video/"]
+
+
+def test_the_spider_follows_the_links_the_warc_writer_read(tmp_path):
+    """With capture on, the page is parsed once, by the WARC writer: the spider follows what it
+    read (here the body has no links at all) and leaves the reading out of the request's meta."""
+    s = spider(tmp_path)
+    read = PageLinks("Sony hack", "Sony hack.", [("/2014/12/19/sony-hack-north-korea/", "Sony hack")])
+    request = Request("http://www.bitwire.test/1/", meta={"discovered_via": "seeds", "link_depth": 0})
+    request.meta[PAGE_LINKS] = read
+    response = HtmlResponse(request.url, body=b"<html><body></body></html>", request=request)
+    assert [r.url for r in s.follow_links(response)] == [
+        "http://www.bitwire.test/2014/12/19/sony-hack-north-korea/"
+    ]
+    assert PAGE_LINKS not in request.meta
+
+
+PAGES = {  # how a page's charset is found: Scrapy's HtmlResponse and the writer must agree
+    "header": ("text/html; charset=windows-1252", "<title>Sony’s hack</title>", "cp1252"),
+    "meta only": ("text/html", '<meta charset="iso-8859-2"><title>Sony hack: Łódź</title>', "iso-8859-2"),
+    "none (utf-8 sniffed)": ("text/html", "<title>Sony hack — Pyongyang</title>", "utf-8"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PAGES))
+@pytest.mark.parametrize("content_encoding", ["", "gzip"])
+def test_the_writer_reads_a_page_as_the_spider_would(tmp_path, case, content_encoding):
+    content_type, head, charset = PAGES[case]
+    html = (
+        f"<html><head>{head}</head><body><p>Guardians of Peace: Sony hack. Café</p>"
+        '<a href=" /2014/12/19/sony-hack/ ">Sony’s <b>hack</b> Łódź</a><a href="#top">Top</a>'
+        '<a href="http://www.screenledger.test/x">Pyongyang — North Korea</a></body></html>'
+    )
+    raw = html.encode(charset, errors="xmlcharrefreplace")
+    url = "http://www.bitwire.test/1/"
+    spiders_own = DiscoverySpider._read_links(
+        HtmlResponse(url, body=raw, headers={"Content-Type": content_type})
+    )
+    body = gzip.compress(raw) if content_encoding else raw
+    headers = [("Content-Type", content_type)] + ([("Content-Encoding", "gzip")] if content_encoding else [])
+    exchange = HttpExchange(
+        url=url, method="GET", request_target="/1/", request_headers=[("Host", "www.bitwire.test")],
+        status=200, reason="OK", response_headers=headers, body=body, fetched_at=dt.datetime.now(dt.UTC),
+    )  # fmt: skip
+    fetch = Fetch(exchange, payload_digest(body), [], content_encoding)
+    _, _, writers = FetchWriter(WarcFileWriter(tmp_path / "warc"), 1 << 20).write(fetch)
+    assert writers == spiders_own
+    assert writers.anchors[0] == ("/2014/12/19/sony-hack/", "Sony’s  hack  Łódź")  # text nodes, joined
+    assert "Sony" in writers.title and writers.text.startswith("Guardians of Peace")

@@ -31,6 +31,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, protocol, threads
 
 from warc import writer as warc_writer
+from warc.outlinks import PageLinks
 from warc.writer import Fetch, FetchWriter, HttpExchange, RecordLocation, WarcFileWriter, payload_digest
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ FETCH_STARTED = "warc_fetch_started"
 LOCATION = "warc_location"  # where the payload is archived (the original record for a revisit)
 CAPTURE_RECORD = "warc_capture_record_id"  # the record this fetch wrote (response or revisit)
 REVISIT_OF = "warc_revisit_of"  # set by a spider making a conditional request: the archived copy
+PAGE_LINKS = "warc_page_links"  # the page's links as the writer read them (outlinks.PageLinks), or None
 STAGE_SECONDS = "stage_seconds/warc"  # reactor time spent capturing (the writer process's is not)
 # Headers whose meaning no longer holds for the stored body (Twisted has already de-chunked it).
 REWRITTEN_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
@@ -167,9 +169,10 @@ class _Writer(protocol.ProcessProtocol):
 
 
 class WriterProcess:
-    """The WARC writer in a process of its own. Building the records, reading a page's links for its
-    metadata record and gzip take 2-4 ms a page, mostly Python: a thread would take that from the
-    reactor (the GIL), a process takes it to another core. One process, so the records are written
+    """The WARC writer in a process of its own. Building the records, parsing a page for its links
+    (for its metadata record, and for the spider, which is spared its own parse) and gzip take
+    2-4 ms a page, mostly Python: a thread would take that from the reactor (the GIL), a process
+    takes it to another core. One process, so the records are written
     in the order they are sent. It runs from the spider's opening (its start overlaps the crawl's)
     to its closing, after everything sent. Its pipes are the reactor's: no thread of ours in the
     crawl. A process that dies is replaced and the fetches it held sent again; its file stays
@@ -208,8 +211,8 @@ class WriterProcess:
 
     async def written(
         self, fetch: Fetch, sent: tuple[_Writer | None, defer.Deferred]
-    ) -> tuple[RecordLocation, RecordLocation | None]:
-        """(where the fetch's record is, the original it revisits or None)."""
+    ) -> tuple[RecordLocation, RecordLocation | None, PageLinks | None]:
+        """(where the fetch's record is, the original it revisits or None, the page's links)."""
         child, answer = sent
         try:
             return await maybe_deferred_to_future(answer)
@@ -311,8 +314,9 @@ class WarcCaptureMiddleware:
         began = time.perf_counter()
         sent = self.process.send(fetch)
         spent += time.perf_counter() - began
-        location, original = await self.process.written(fetch, sent)
+        location, original, links = await self.process.written(fetch, sent)
         resumed = time.perf_counter()
+        request.meta[PAGE_LINKS] = links  # None too: a redirect's request carries no earlier page's
         capture = self._recorded(request, response, exchange, location, original)
         self._inc(STAGE_SECONDS, spent + time.perf_counter() - resumed)
         self._emit(capture)  # the store's time, not the WARC's

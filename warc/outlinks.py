@@ -1,16 +1,17 @@
-"""The links a page offers, for the WARC metadata record written beside its response.
+"""The links a page offers, read once by the WARC writer: for the metadata record written beside
+its response, and for the spider's focused link following (`PageLinks`).
 
 Works on the raw body as archived: decodes its Content-Encoding within a size limit, so a
-compression bomb costs no more than `limit` bytes.
+compression bomb costs no more than `limit` bytes; the page is then parsed as the spider would
+parse it (`html_root`), so the spider gets the same reading whichever process made it.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass
 from urllib.parse import SplitResult, urljoin, urlsplit
-
-import lxml.html
 
 try:
     import brotli
@@ -59,20 +60,45 @@ def _unbrotli(data: bytes, limit: int) -> bytes:
     return out
 
 
-def outlinks(html: bytes, base_url: str) -> list[str]:
+def html_root(body: bytes, url: str, content_type: str | None):
+    """The page's lxml tree exactly as the spider's ``response.selector.root`` would be: Scrapy's
+    HtmlResponse decodes the body (charset from the header, a BOM or the page) and parsel parses it.
+    None for a body with no HTML tree."""
+    from scrapy.http import HtmlResponse
+
+    headers = {"Content-Type": content_type} if content_type else {}
+    root = HtmlResponse(url, body=body, headers=headers).selector.root
+    return root if hasattr(root, "xpath") else None
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What focused link following reads of a page: its title, the text of its paragraphs, and
+    each link (``<a href>``) as written and with its anchor text, in document order."""
+
+    title: str
+    text: str
+    anchors: list[tuple[str, str]]
+
+
+def page_links(root) -> PageLinks:
+    return PageLinks(
+        title=root.xpath("normalize-space(//title)"),
+        text=" ".join(root.xpath("//p//text()", smart_strings=False)),
+        anchors=[(a.attrib["href"].strip(), " ".join(a.itertext())) for a in root.xpath("//a[@href]")],
+    )
+
+
+def outlinks(root, base_url: str) -> list[str]:
     """Absolute http(s) link targets in document order, each once; a link that is no URL is skipped."""
     try:
-        tree = lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return []
-    try:
-        base = urljoin(base_url, tree.xpath("string(//base/@href)") or base_url)
+        base = urljoin(base_url, root.xpath("string(//base/@href)") or base_url)
         parts = urlsplit(base)
     except ValueError:  # an unparseable <base href>: the page's own URL
         base, parts = base_url, urlsplit(base_url)
     origin = link_origin(parts)
     seen: dict[str, None] = {}
-    for href in tree.xpath("//a/@href | //area/@href", smart_strings=False):
+    for href in root.xpath("//a/@href | //area/@href", smart_strings=False):
         href = href.strip()
         try:
             url = absolute_link(base, origin, href)

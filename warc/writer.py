@@ -27,7 +27,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from warc.index import RecordIndexer, write_sidecar
-from warc.outlinks import decoded_body, outlinks
+from warc.outlinks import PageLinks, decoded_body, html_root, outlinks, page_links
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,8 @@ RECENT_COPIES = 10_000
 class FetchWriter:
     """Writes a fetch's records one after the other in one file: the response, or a revisit when
     the payload is archived already (in this run, else `Fetch.earlier_copy`), then the request,
-    then the metadata with the page's outlinks."""
+    then the metadata with the page's outlinks. The page is parsed here, once: the links it reads
+    go back to the spider too, which then need not parse the page itself."""
 
     def __init__(self, writer: WarcFileWriter, max_body: int) -> None:
         self.writer = writer
@@ -309,13 +310,20 @@ class FetchWriter:
         # in the corpus by then (Fetch.earlier_copy), and memory stays flat however long the run.
         self.archived: OrderedDict[tuple[str, str], RecordLocation] = OrderedDict()
 
-    def write(self, fetch: Fetch) -> tuple[RecordLocation, RecordLocation | None]:
-        """(where the fetch's response or revisit record is, the original it revisits or None)."""
-        exchange, fields = fetch.exchange, fetch.fields
+    def write(self, fetch: Fetch) -> tuple[RecordLocation, RecordLocation | None, PageLinks | None]:
+        """(where the fetch's response or revisit record is, the original it revisits or None,
+        the page's links for the spider or None when it has none to read)."""
+        exchange, fields, links = fetch.exchange, fetch.fields, None
         if fetch.links_encoding is not None:
             body = decoded_body(fetch.links_encoding or None, exchange.body, self.max_body)
-            links = outlinks(body, exchange.url) if body else []
-            fields = fields + [("outlink", f"{url} L a/@href") for url in links]
+            root = (
+                html_root(body, exchange.url, _header(exchange.response_headers, "content-type"))
+                if body
+                else None
+            )
+            if root is not None:
+                fields = fields + [("outlink", f"{url} L a/@href") for url in outlinks(root, exchange.url)]
+                links = page_links(root)
         key = (exchange.url, fetch.digest)
         original = fetch.not_modified_of
         if original is None and exchange.status == 200:
@@ -329,7 +337,12 @@ class FetchWriter:
             if len(self.archived) > RECENT_COPIES:
                 self.archived.popitem(last=False)
         self.writer.write_metadata(exchange.url, location.date, location.record_id, fields)
-        return location, original
+        return location, original, links
+
+
+def _header(pairs: list[tuple[str, str]], name: str) -> str | None:
+    """The first header of that (lower-case) name."""
+    return next((value for key, value in pairs if key.lower() == name), None)
 
 
 def serve() -> None:
