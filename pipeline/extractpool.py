@@ -338,7 +338,9 @@ class ExtractPool:
             spawned = None
         finally:
             self.starting -= 1
-        if spawned is not None and not self.closed:
+        if spawned is not None and self.closed:
+            _close_spawned(*spawned)  # the pool closed while it started
+        elif spawned is not None:
             await self._join(*spawned)
         elif not self.alive and not self.starting:
             self.workers = 0  # none left: the waiting pages are extracted here, on this thread
@@ -375,10 +377,15 @@ class ExtractPool:
 
 def _close_unused(ready: Future) -> None:
     if ready.exception() is None:
-        for process, tasks, results in ready.result():
-            tasks.close()
-            results.close()
-            process.join(timeout=10)
+        for spawned in ready.result():
+            _close_spawned(*spawned)
+
+
+def _close_spawned(process: BaseProcess, tasks: Connection, results: Connection) -> None:
+    """Ends a started worker the pool never joined: its task pipe closes, and it exits."""
+    tasks.close()
+    results.close()
+    process.join(timeout=10)
 
 
 class PooledExtractPipeline:
