@@ -1,11 +1,15 @@
 """Stage 4: the corpus. The Scrapy side of storage: buffers the captures the WARC middleware
-reports and the items the pipeline passes, and writes them in batches (corpus.py). URL variants
-wait on disk for the end of the run (spill.py); the time spent here is `stage_seconds/store`."""
+reports and the items the pipeline passes, and writes them in batches (corpus.py) on a thread of
+its own, so that the reactor goes on fetching and feeding the extraction workers while PostgreSQL
+works. URL variants wait on disk for the end of the run (spill.py); the time spent writing is
+`stage_seconds/store`."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +27,7 @@ from pipeline.recrawl import CapturedUrls, PreviousFetch, archived_payload, prev
 from pipeline.runs import finish_run, start_run
 from pipeline.signals import page_not_modified
 from pipeline.spill import ItemSpill
-from pipeline.stagetime import add_seconds, timed
+from pipeline.stagetime import add_seconds
 from warc.middleware import CaptureRecord, capture_recorded
 from warc.writer import RecordLocation
 
@@ -33,6 +37,9 @@ if TYPE_CHECKING:
     from pipeline.items import PageItem
 
 log = logging.getLogger(__name__)
+# Batches handed to the writer thread and not yet written: one being written, one waiting. Past
+# that the crawl waits for the database, so a slow or unreachable one holds no more in memory.
+MAX_BATCHES_IN_FLIGHT = 2
 
 
 @lru_cache(maxsize=64)
@@ -72,7 +79,8 @@ class PostgresPipeline:
         self.not_modified: list[dict] = []
         self.variants = ItemSpill()
         self.captured = CapturedUrls(engine)  # spares a first crawl a query per page
-        self.flush_pending = False
+        self.writes = ThreadPoolExecutor(1, thread_name_prefix="corpus-writer")  # one: batches in order
+        self.in_flight: deque[Future] = deque()
         self.run_id: int | None = None
 
     @classmethod
@@ -115,16 +123,8 @@ class PostgresPipeline:
         if capture.warc_type == "response":
             self.captured.add(capture.url)
         self.captures.append(capture_row(capture, self.run_id))
-        if len(self.captures) >= self.batch_size * 4 and not self.flush_pending:
-            from twisted.internet import reactor
-
-            self.flush_pending = True
-            reactor.callLater(0, self.scheduled_flush)
-
-    @timed("store")
-    def scheduled_flush(self) -> None:
-        self.flush_pending = False
-        self.flush()
+        if len(self.captures) >= self.batch_size * 4:
+            self.write_in_background()
 
     def last_capture(self, url: str) -> PreviousFetch | None:
         """What the corpus knows of a URL's last fetch, for conditional and scheduled re-fetches."""
@@ -153,7 +153,6 @@ class PostgresPipeline:
         if record_id:
             self.notes[record_id] = str(exception)[:500]
 
-    @timed("store")
     def process_item(self, item: PageItem) -> PageItem:
         if item.url != item.canonical_url:
             # URL variants (AMP, print, mobile, tracking) wait for the end of the run, so the
@@ -162,33 +161,67 @@ class PostgresPipeline:
             return item
         self.items.append(item)
         if len(self.items) >= self.batch_size:
-            self.flush()
+            self.write_in_background()
+        else:
+            self._collect()
         return item
 
-    def flush(self) -> None:
+    def write_in_background(self) -> None:
+        """Hands what is buffered to the writer thread and returns, unless MAX_BATCHES_IN_FLIGHT
+        are not yet written: then it waits for the oldest (the database is the bottleneck)."""
         captures, items, notes, unmodified = self.captures, self.items, self.notes, self.not_modified
-        if not captures and not items and not notes and not unmodified:
-            return
-        self.captures, self.items, self.notes, self.not_modified = [], [], {}, []
+        if captures or items or notes or unmodified:
+            self.captures, self.items, self.notes, self.not_modified = [], [], {}, []
+            self.in_flight.append(self.writes.submit(self._write, captures, items, notes, unmodified))
+        while len(self.in_flight) > MAX_BATCHES_IN_FLIGHT:
+            self._collect(self.in_flight[0])
+        self._collect()
+
+    def flush(self) -> None:
+        """Writes what is buffered and waits until every batch handed on is written."""
+        self.write_in_background()
+        while self.in_flight:
+            self._collect(self.in_flight[0])
+
+    def _write(self, captures, items, notes, unmodified) -> tuple[float, dict[str, int] | None]:
+        """On the writer thread: one batch; (seconds, the writer's counts, or None if the database
+        was unavailable)."""
+        started = time.perf_counter()
         try:
             self.writer.write(captures, items, run_id=self.run_id, notes=notes, not_modified=unmodified)
         except DBAPIError as exc:
             # The WARC files hold all of it: stored from there when the database is back.
             self.unsynced = True
-            if self.crawler:
-                self.crawler.stats.inc_value("db/write_failures")
             log.warning(
                 "database unavailable, %d captures and %d pages wait in the WARC files: %s",
                 len(captures),
                 len(items),
                 str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else exc,
             )
-            return
-        if self.crawler:
-            for key, value in self.writer.counts.items():
-                self.crawler.stats.set_value(f"db/{key}", value)
+            return time.perf_counter() - started, None
+        return time.perf_counter() - started, dict(self.writer.counts)
 
-    @timed("store")
+    def _collect(self, wait_for: Future | None = None) -> None:
+        """Takes the results of the written batches (waiting for `wait_for` first) into the stats,
+        on the reactor thread, in order."""
+        if wait_for is not None:
+            wait_for.exception()  # blocks until it is done
+        while self.in_flight and self.in_flight[0].done():
+            future = self.in_flight.popleft()
+            try:
+                seconds, counts = future.result()
+            except Exception:  # a bug, not an outage: the batch is stored from the WARC files
+                self.unsynced = True
+                log.exception("storing a batch failed: its pages wait in the WARC files")
+                continue
+            add_seconds(self.stats, "store", seconds)
+            if self.stats is None:
+                continue
+            if counts is None:
+                self.stats.inc_value("db/write_failures")
+            for key, value in (counts or {}).items():
+                self.stats.set_value(f"db/{key}", value)
+
     def close_spider(self) -> None:
         self.flush()
         for batch in self.variants.batches(self.batch_size):
@@ -197,9 +230,8 @@ class PostgresPipeline:
 
     def on_engine_stopped(self) -> None:
         """Captures can still arrive after close_spider (late responses); store them, then close the run."""
-        started = time.perf_counter()
         self.flush()
-        add_seconds(self.stats, "store", time.perf_counter() - started)
+        self.writes.shutdown()
         if self.run_id is None or self.crawler is None:
             return
         stats = self.crawler.stats.get_stats()

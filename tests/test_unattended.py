@@ -11,6 +11,7 @@ import time
 import psycopg
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from pipeline.database import sqlalchemy_url, stop_embedded
 from pipeline.locks import collection_lock
@@ -175,3 +176,36 @@ def test_database_outage_loses_nothing(tmp_path, fixture_web, site):
         assert versions == len(articles)  # nothing stored twice
     finally:
         stop_embedded(pgdata)
+
+
+def test_a_stalled_database_does_not_stall_the_crawl(fresh, tmp_path, fixture_web, site):
+    """Another crawler holding the story lock (distributed mode), or a slow server, stalls the
+    corpus writes, not the crawl: pages go on being fetched and archived, a bounded number of
+    batches wait, and once the database answers everything is stored once."""
+    from pipeline.stories import STORY_LOCK
+
+    engine, url, env = fresh
+    articles = [p.url for p in site.articles("on")][:12]
+    collection = write_collection(tmp_path / "stall.toml", "stall", articles)
+    folder = tmp_path / "var" / "warc" / "stall"
+    with engine.connect() as other:
+        other.execute(sql("SELECT pg_advisory_lock(:key)"), {"key": STORY_LOCK})
+        crawl = start_crawl(
+            collection,
+            fixture_web.proxy_url,
+            env,
+            "CONCURRENT_REQUESTS=1",
+            "AUTOTHROTTLE_ENABLED=False",
+            "ARCHIVE_DB_BATCH_SIZE=2",
+        )
+        # The first batch of two articles waits for the lock; the crawl fetches on.
+        wait_for_archived(folder, 6, crawl)
+        assert query(engine, "SELECT count(*) AS n FROM corpus")[0]["n"] == 0
+        other.execute(sql("SELECT pg_advisory_unlock(:key)"), {"key": STORY_LOCK})
+    out, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    stored = [r["canonical_url"] for r in query(engine, "SELECT canonical_url FROM corpus")]
+    assert sorted(stored) == sorted(canonical_url(u) for u in articles)
+    versions = query(engine, "SELECT count(*) AS n FROM article_versions")[0]["n"]
+    assert versions == len(articles)
