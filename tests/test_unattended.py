@@ -34,6 +34,13 @@ def fresh(make_database, tmp_path):
     engine.dispose()
 
 
+ONE_AT_A_TIME = ("CONCURRENT_REQUESTS=1", "AUTOTHROTTLE_ENABLED=False")  # pages fetched in order
+
+
+def stored_urls(engine) -> list[str]:
+    return sorted(r["canonical_url"] for r in query(engine, "SELECT canonical_url FROM corpus"))
+
+
 def start_crawl(collection, proxy, env, *settings):
     args = [sys.executable, "-m", "pipeline", "crawl", "--collection", str(collection), "--proxy", proxy]
     for setting in settings:
@@ -107,8 +114,7 @@ def test_sigterm_stops_cleanly_and_the_next_run_resumes(fresh, tmp_path, fixture
         collection,
         fixture_web.proxy_url,
         env,
-        "CONCURRENT_REQUESTS=1",
-        "AUTOTHROTTLE_ENABLED=False",
+        *ONE_AT_A_TIME,
         "DOWNLOAD_DELAY=0.05",
     )
     wait_for_archived(folder, 8, crawl)
@@ -124,8 +130,7 @@ def test_sigterm_stops_cleanly_and_the_next_run_resumes(fresh, tmp_path, fixture
     result = run_cli("crawl", "--collection", str(collection), "--proxy", fixture_web.proxy_url, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "resuming the interrupted run" in result.stdout
-    stored = [r["canonical_url"] for r in query(engine, "SELECT canonical_url FROM corpus")]
-    assert sorted(stored) == sorted(canonical_url(u) for u in articles)
+    assert stored_urls(engine) == sorted(canonical_url(u) for u in articles)
     fetched_twice = query(
         engine,
         "SELECT url, count(*) FROM captures WHERE status = 200 AND url NOT LIKE '%robots.txt'"
@@ -152,8 +157,7 @@ def test_database_outage_loses_nothing(tmp_path, fixture_web, site):
             collection,
             fixture_web.proxy_url,
             env,
-            "CONCURRENT_REQUESTS=1",
-            "AUTOTHROTTLE_ENABLED=False",
+            *ONE_AT_A_TIME,
             "ARCHIVE_DB_BATCH_SIZE=3",
         )
         wait_for_archived(folder, 6, crawl)
@@ -194,8 +198,7 @@ def test_a_stalled_database_does_not_stall_the_crawl(fresh, tmp_path, fixture_we
             collection,
             fixture_web.proxy_url,
             env,
-            "CONCURRENT_REQUESTS=1",
-            "AUTOTHROTTLE_ENABLED=False",
+            *ONE_AT_A_TIME,
             "ARCHIVE_DB_BATCH_SIZE=2",
         )
         # The first batch of two articles waits for the lock; the crawl fetches on.
@@ -205,7 +208,6 @@ def test_a_stalled_database_does_not_stall_the_crawl(fresh, tmp_path, fixture_we
     out, err = crawl.communicate(timeout=120)
     assert crawl.returncode == 0, err[-3000:]
     assert "Traceback" not in err
-    stored = [r["canonical_url"] for r in query(engine, "SELECT canonical_url FROM corpus")]
-    assert sorted(stored) == sorted(canonical_url(u) for u in articles)
+    assert stored_urls(engine) == sorted(canonical_url(u) for u in articles)
     versions = query(engine, "SELECT count(*) AS n FROM article_versions")[0]["n"]
     assert versions == len(articles)
