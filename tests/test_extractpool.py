@@ -174,7 +174,7 @@ if __name__ == "__main__":
 
 
 EARLY_START = """
-import pathlib, sys
+import pathlib, sys, time
 from scrapy.settings import Settings
 from pipeline.crawl import uses_extraction_workers
 from pipeline.forkserver import start_early
@@ -184,8 +184,21 @@ settings.setmodule("pipeline.settings")
 assert uses_extraction_workers(settings)
 start_early()
 assert "trafilatura" not in sys.modules  # the crawl process has not paid for the import
-for child in pathlib.Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split():
-    print(pathlib.Path(f"/proc/{child}/cmdline").read_bytes().replace(bytes(1), b" ").decode())
+
+def children() -> list[str]:
+    listed = pathlib.Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    return [pathlib.Path(f"/proc/{c}/cmdline").read_bytes().replace(bytes(1), b" ").decode() for c in listed]
+
+def fork_server_started() -> bool:
+    return any("multiprocessing.forkserver" in c and "pipeline.extractpool" in c for c in children())
+
+# A child read between its fork and its exec shows an empty or the parent's command line: look
+# again for a while rather than take that instant for the answer.
+deadline = time.monotonic() + 10
+while not fork_server_started() and time.monotonic() < deadline:
+    time.sleep(0.05)
+for command_line in children():
+    print(command_line)
 """
 
 
