@@ -18,6 +18,8 @@ from pipeline.stagetime import timed
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Page score: keyword hits per 100 words of text, plus this much per keyword in the headline.
 TITLE_WEIGHT = 2.0
+_ABSOLUTE = ("http://", "https://")
+_URL_DROPS = str.maketrans("", "", "\t\r\n")  # what urllib removes from a URL before parsing it
 DEFAULT_MIN_SCORE = 1.0
 
 
@@ -60,6 +62,18 @@ class Keywords:
     def distinct(self, words: list[str]) -> int:
         """How many different keywords occur in a token list."""
         return sum(1 for phrase in self.phrases if _phrase_hits(phrase, words))
+
+    def link_may_score(self, anchor: str, href: str, base_path: str) -> bool:
+        """False when `link_score` of a link is surely 0, told without joining its URL to the base
+        (whose path is `base_path`): no keyword's first token is in its anchor text or in the text
+        that holds the joined URL's path (the href, and the base's path too for a relative href).
+        Most of a page's links are about something else."""
+        text = (
+            f"{anchor} {href}"
+            if href[:1] == "/" or href[:8].lower().startswith(_ABSOLUTE)
+            else f"{anchor} {base_path} {href}"
+        )
+        return self.may_occur(unquote(text.translate(_URL_DROPS)).lower())
 
     def link_score(self, url: str, anchor: str = "") -> float:
         """Distinct keywords in the anchor text and the URL's path tokens (the slug)."""

@@ -195,7 +195,8 @@ class DiscoverySpider(SeedSpider):
                 self.count("links/off_topic_pages")
                 return
         base = response.meta.get(ORIGINAL_URL) or response.url
-        origin = link_origin(urlsplit(base))
+        base_parts = urlsplit(base)
+        origin, base_path = link_origin(base_parts), base_parts.path
         self._forget_passed_over_when_outlets_change()
         passed_over = self.passed_over
         settled: set[str] = set()  # hrefs no other anchor text can make worth following
@@ -208,6 +209,8 @@ class DiscoverySpider(SeedSpider):
             if memo in passed_over:
                 settled.add(href)
                 continue
+            if not self.keywords.link_may_score(anchor_text, href, base_path):
+                continue  # link_score would be 0: not worth joining the URL
             try:
                 url = absolute_link(base, origin, href)  # = urljoin(base, href) without the fragment
                 if self.seen_link(url):  # most of a page's links, from its second page on

@@ -27,6 +27,36 @@ def test_link_scores_read_anchor_text_and_url_tokens():
     assert KEYWORDS.link_score("http://a.test/p?q=sony", "Read more") == 0  # the query is no slug
 
 
+@pytest.mark.parametrize(
+    "base, href, anchor",
+    [
+        ("http://a.test/news/today.html", "/2014/12/19/sony-hack/", ""),  # root-relative
+        ("http://a.test/news/today.html", "https://b.test/FBI-statement", ""),  # absolute, capitals
+        ("http://a.test/news/today.html", "//b.test/north-korea/", ""),  # protocol-relative
+        ("http://a.test/sony-hack/index.html", "part-2.html", ""),  # relative: the base's path
+        ("http://a.test/sony-hack/index.html", "?page=2", ""),
+        ("http://a.test/sony-hack/index.html", "#comments", ""),
+        ("http://a.test/sony-hack/index.html", "http:part-2.html", ""),  # same scheme: relative
+        ("http://a.test/news/", "/2014/%53ony-%E2%80%99s-HACKERS/", ""),  # percent-encoded
+        ("http://a.test/news/", "/2014/so\nny-pictures/", ""),  # urllib drops the newline
+        ("http://a.test/news/", "/p/123", "Sony’s hackers"),  # the anchor text alone
+    ],
+)
+def test_the_quick_link_test_passes_every_link_that_scores(base, href, anchor):
+    """Links whose anchor text and URL have no keyword are passed over before their URL is joined;
+    the quick test must never pass over one that `link_score` would score."""
+    from urllib.parse import urljoin, urlsplit
+
+    assert KEYWORDS.link_score(urljoin(base, href), anchor) >= 1
+    assert KEYWORDS.link_may_score(anchor, href, urlsplit(base).path)
+
+
+def test_the_quick_link_test_passes_over_links_without_a_keyword():
+    assert not KEYWORDS.link_may_score("Weather", "/2014/12/19/rain-then-sun/", "/sony-hack/")
+    assert not KEYWORDS.link_may_score("Weather", "https://b.test/rain/", "/sony-hack/")
+    assert not KEYWORDS.link_may_score("Weather", "rain.html", "/news/")
+
+
 def test_a_page_without_any_keyword_in_its_text_is_scored_by_its_headline_alone():
     assert KEYWORDS.page_score("The FBI names North Korea", "Weather: rain, then sun.") == 4.0
     assert KEYWORDS.page_score("Weather", "Rain. " * 50) == 0.0
