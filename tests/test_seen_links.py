@@ -139,3 +139,45 @@ def test_the_writer_reads_a_page_as_the_spider_would(tmp_path, case, content_enc
     assert writers == spiders_own
     assert writers.anchors[0] == ("/2014/12/19/sony-hack/", "Sony’s  hack  Łódź")  # text nodes, joined
     assert "Sony" in writers.title and writers.text.startswith("Guardians of Peace")
+
+
+def test_the_metadata_record_lists_each_http_link_once_in_page_order(tmp_path):
+    """The outlinks in the metadata record: every <a href> and <area href> joined to the page's
+    <base href>, in document order, each once, fragments dropped, nothing but http(s); the spider
+    gets the <a> links as written, with their text."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    html = (
+        '<html><head><base href="http://www.bitwire.test/news/"><title>Sony hack</title></head><body>'
+        '<a href="2014/sony-hack/">Sony hack</a><a href="/about/#team">About</a>'
+        '<map><area href="https://maps.test/pyongyang" alt="map"></map>'
+        '<a href="2014/sony-hack/#comments">Comments</a><a href="mailto:desk@bitwire.test">Mail</a>'
+        '<a href="javascript:void(0)">Share</a><a name="no-href">Anchor</a>'
+        '<a href="http://[bad">Broken</a></body></html><a href="/after-the-end/">Late</a>'
+    )
+    exchange = HttpExchange(
+        url="http://www.bitwire.test/1/", method="GET", request_target="/1/",
+        request_headers=[("Host", "www.bitwire.test")], status=200, reason="OK",
+        response_headers=[("Content-Type", "text/html")], body=html.encode(),
+        fetched_at=dt.datetime.now(dt.UTC),
+    )  # fmt: skip
+    writer = WarcFileWriter(tmp_path / "warc")
+    fetch = Fetch(exchange, payload_digest(exchange.body), [], "")
+    _, _, links = FetchWriter(writer, 1 << 20).write(fetch)
+    writer.close()
+    [path] = (tmp_path / "warc").glob("*.warc.gz")
+    with path.open("rb") as fh:
+        [metadata] = [
+            r.content_stream().read().decode() for r in ArchiveIterator(fh) if r.rec_type == "metadata"
+        ]
+    outlinks = [line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("outlink: ")]
+    assert outlinks == [
+        "http://www.bitwire.test/news/2014/sony-hack/ L a/@href",
+        "http://www.bitwire.test/about/ L a/@href",
+        "https://maps.test/pyongyang L a/@href",
+        "http://www.bitwire.test/after-the-end/ L a/@href",
+    ]
+    assert [href for href, _ in links.anchors] == [
+        "2014/sony-hack/", "/about/#team", "2014/sony-hack/#comments", "mailto:desk@bitwire.test",
+        "javascript:void(0)", "http://[bad", "/after-the-end/",
+    ]  # fmt: skip

@@ -81,15 +81,39 @@ class PageLinks:
     anchors: list[tuple[str, str]]
 
 
+def read_links(root, base_url: str) -> tuple[PageLinks, list[str]]:
+    """The page's links for the spider and its outlinks for the metadata record, from one walk
+    over its links (walking them is most of the cost of either)."""
+    anchors, hrefs = _anchors_and_hrefs(root)
+    return _page_links(root, anchors), outlinks(root, base_url, hrefs)
+
+
 def page_links(root) -> PageLinks:
+    return _page_links(root, _anchors_and_hrefs(root)[0])
+
+
+def _page_links(root, anchors: list[tuple[str, str]]) -> PageLinks:
     return PageLinks(
         title=root.xpath("normalize-space(//title)"),
         text=" ".join(root.xpath("//p//text()", smart_strings=False)),
-        anchors=[(a.attrib["href"].strip(), " ".join(a.itertext())) for a in root.xpath("//a[@href]")],
+        anchors=anchors,
     )
 
 
-def outlinks(root, base_url: str) -> list[str]:
+def _anchors_and_hrefs(root) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each ``<a href>`` with its anchor text, and the href of each ``<a>`` and ``<area>``, in
+    document order, hrefs stripped."""
+    anchors, hrefs = [], []
+    # XPath, not root.iter(): a broken page can leave elements beside its root, where "//" finds them.
+    for element in root.xpath("//a[@href] | //area[@href]"):
+        href = element.get("href").strip()
+        hrefs.append(href)
+        if element.tag == "a":
+            anchors.append((href, " ".join(element.itertext())))
+    return anchors, hrefs
+
+
+def outlinks(root, base_url: str, hrefs: list[str]) -> list[str]:
     """Absolute http(s) link targets in document order, each once; a link that is no URL is skipped."""
     try:
         base = urljoin(base_url, root.xpath("string(//base/@href)") or base_url)
@@ -98,8 +122,7 @@ def outlinks(root, base_url: str) -> list[str]:
         base, parts = base_url, urlsplit(base_url)
     origin = link_origin(parts)
     seen: dict[str, None] = {}
-    for href in root.xpath("//a/@href | //area/@href", smart_strings=False):
-        href = href.strip()
+    for href in hrefs:
         try:
             url = absolute_link(base, origin, href)
             # The prefix test spares most links a second parse.

@@ -27,7 +27,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from warc.index import RecordIndexer, write_sidecar
-from warc.outlinks import PageLinks, decoded_body, html_root, outlinks, page_links
+from warc.outlinks import PageLinks, decoded_body, html_root, read_links
 
 log = logging.getLogger(__name__)
 
@@ -322,8 +322,8 @@ class FetchWriter:
                 else None
             )
             if root is not None:
-                fields = fields + [("outlink", f"{url} L a/@href") for url in outlinks(root, exchange.url)]
-                links = page_links(root)
+                links, targets = read_links(root, exchange.url)
+                fields = fields + [("outlink", f"{url} L a/@href") for url in targets]
         key = (exchange.url, fetch.digest)
         original = fetch.not_modified_of
         if original is None and exchange.status == 200:
