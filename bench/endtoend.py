@@ -342,7 +342,7 @@ def render(s: dict) -> str:
         f"- WARC bytes per page (end_to_end): {s['warc_bytes_per_page']:,.0f} "
         f"(served: {s['site']['gzip_bytes_per_page']:,} gzip, {s['site']['html_bytes_per_page']:,} HTML)",
         f"- peak RSS: a mode's processes together (the crawl, its extraction workers; extract_only's "
-        f"{s['modes']['extract_only']['workers']} workers), sampled every 0.25 s, as is their CPU time; "
+        f"{s['modes']['extract_only']['workers']} workers), sampled every 0.5 s, as is their CPU time; "
         "main processes alone: " + ", ".join(f"{m} {s['modes'][m]['main_peak_rss_mb']:.0f}" for m in MODES),
         *(every_run(s) if s.get("runs", 1) > 1 else []),
         *cpu_by_role(s),

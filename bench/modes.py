@@ -57,17 +57,30 @@ def _status_kb(pid: int, field: str) -> int:
     return 0
 
 
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _rss_kb(pid: int) -> int:
+    """A process's resident set, from /proc/<pid>/statm: one short line, read each sample."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
         parent = todo.pop()
         try:
-            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+            tasks = os.listdir(f"/proc/{parent}/task")
         except OSError:
             continue
         for task in tasks:
             try:
-                children = [int(c) for c in (task / "children").read_text().split()]
+                with open(f"/proc/{parent}/task/{task}/children", "rb") as fh:
+                    children = [int(c) for c in fh.read().split()]
             except (OSError, ValueError):
                 continue
             found += children
@@ -82,7 +95,7 @@ class TreeMemory:
     of each process, and the CPU of the PostgreSQL backends serving `database_url` (when that
     server runs on this machine) beside it."""
 
-    def __init__(self, interval: float = 0.25, database_url: str | None = None) -> None:
+    def __init__(self, interval: float = 0.5, database_url: str | None = None) -> None:
         self.interval = interval
         self.peak_kb = 0
         self.cpu_ticks: dict[int, int] = {}
@@ -110,8 +123,8 @@ class TreeMemory:
     def sample(self) -> None:
         me = os.getpid()
         pids = (me, *_descendants(me))
-        total = sum(_status_kb(pid, "VmRSS:") for pid in pids)
-        self.peak_kb = max(self.peak_kb, total, _status_kb(me, "VmHWM:"))
+        total = sum(_rss_kb(pid) for pid in pids)
+        self.peak_kb = max(self.peak_kb, total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         for pid in pids:
             self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
             if pid not in self.roles:
@@ -185,7 +198,8 @@ class _BackendPids:
 
 def _cpu_ticks(pid: int) -> int:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
         return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
     except (OSError, ValueError, IndexError):
         return 0
