@@ -327,7 +327,10 @@ def _run_extract_mode(site_dir: Path) -> dict:
     from bench.benchsite import BuiltSite
 
     site = BuiltSite(site_dir, {})
-    pages = [(p["url"], p["offset"], p["length"]) for p in site.articles()]
+    # Every page the crawl extracts: the articles and the section pages that link them.
+    index = site.index()
+    pages = [(p["url"], p["offset"], p["length"]) for p in index]
+    article_pages = {p["url"] for p in index if p["kind"] == "article"}
     workers = os.cpu_count() or 1
     chunks = [pages[i : i + EXTRACT_CHUNK] for i in range(0, len(pages), EXTRACT_CHUNK)]
     not_articles: dict[str, str] = {}
@@ -337,7 +340,7 @@ def _run_extract_mode(site_dir: Path) -> dict:
         list(pool.map(_ready, range(workers)))
         started = time.perf_counter()
         for rejected, rss in pool.map(_extract, chunks):
-            not_articles.update(rejected)
+            not_articles.update((url, why) for url, why in rejected.items() if url in article_pages)
             worker_rss = max(worker_rss, rss)
         seconds = time.perf_counter() - started
         memory.sample()  # before the pool's workers exit
@@ -346,7 +349,8 @@ def _run_extract_mode(site_dir: Path) -> dict:
         "seconds": seconds,
         "workers": workers,
         "pages_extracted": len(pages),
-        "articles": len(pages) - len(not_articles),
+        "article_pages": len(article_pages),
+        "articles": len(article_pages) - len(not_articles),
         "not_articles": not_articles,
         "cpu_seconds": memory.cpu_seconds,
         "peak_rss_mb": memory.peak_mb,

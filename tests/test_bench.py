@@ -50,6 +50,9 @@ def test_small_run_without_saved_pages(make_database, tmp_path):
         assert result["modes"][mode]["pages"] == PAGES  # every article page was reached
         assert result["modes"][mode]["failures"] == 0
     assert result["modes"]["plain_scrapy"]["warc_bytes"] == 0  # capture really was off
+    # Extraction alone does what the crawl extracts: the section pages too, not the articles only.
+    extract_only = result["modes"]["extract_only"]
+    assert extract_only["pages_extracted"] == PAGES + result["section_pages"] > extract_only["pages"] == PAGES
 
     assert all(cpu > 0 for cpu in result["cpu_seconds"].values())
     # where the CPU went: the crawl process, its WARC writer, its extraction workers, and the
