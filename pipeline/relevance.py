@@ -8,7 +8,7 @@ A keyword matches as a phrase of whole tokens, its last token also as a prefix (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from scrapy.exceptions import DropItem, NotConfigured
@@ -20,6 +20,8 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 TITLE_WEIGHT = 2.0
 _ABSOLUTE = ("http://", "https://")
 _URL_DROPS = str.maketrans("", "", "\t\r\n")  # what urllib removes from a URL before parsing it
+_SHORT_TEXT = 500  # characters: up to this, one pattern search beats a search per keyword
+_URL_ODD = re.compile(r"[%\t\r\n]")  # what makes a URL's text differ from its unquoted form
 DEFAULT_MIN_SCORE = 1.0
 
 
@@ -44,6 +46,18 @@ class Keywords:
     """The collection's keywords as token phrases."""
 
     phrases: tuple[tuple[str, ...], ...]
+    # The phrases' first tokens, and the same as one pattern: one search per short text (the
+    # spider's link test runs on every link of every page); on a long one str's own search for
+    # each is faster.
+    _firsts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _first_tokens: re.Pattern | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        firsts = tuple(sorted({phrase[0] for phrase in self.phrases}, key=len, reverse=True))
+        object.__setattr__(self, "_firsts", firsts)
+        object.__setattr__(
+            self, "_first_tokens", re.compile("|".join(map(re.escape, firsts))) if firsts else None
+        )
 
     @classmethod
     def of(cls, keywords) -> Keywords:
@@ -53,7 +67,15 @@ class Keywords:
         """False when no keyword can occur in a lowercased text: none of their first tokens is in
         it. A substring test, far cheaper than tokenizing: most links and pages of an outlet are
         about something else."""
-        return any(phrase[0] in lowered for phrase in self.phrases)
+        if len(lowered) > _SHORT_TEXT or self._first_tokens is None:
+            return any(first in lowered for first in self._firsts)
+        return self._first_tokens.search(lowered) is not None
+
+    def _may_occur_in_url(self, text: str) -> bool:
+        """`may_occur` on a URL or a part of one, as its path reads once unquoted."""
+        if _URL_ODD.search(text):
+            text = unquote(text.translate(_URL_DROPS))
+        return self.may_occur(text.lower())
 
     def hits(self, words: list[str]) -> int:
         """Occurrences of any keyword phrase in a token list."""
@@ -67,13 +89,12 @@ class Keywords:
         """False when `link_score` of a link is surely 0, told without joining its URL to the base
         (whose path is `base_path`): no keyword's first token is in its anchor text or in the text
         that holds the joined URL's path (the href, and the base's path too for a relative href).
-        Most of a page's links are about something else."""
-        text = (
-            f"{anchor} {href}"
-            if href[:1] == "/" or href[:8].lower().startswith(_ABSOLUTE)
-            else f"{anchor} {base_path} {href}"
-        )
-        return self.may_occur(unquote(text.translate(_URL_DROPS)).lower())
+        Most of a page's links are about something else. (A token never spans two of these
+        texts: the joined URL has a "/" between the base's path and a relative href.)"""
+        if self.may_occur(anchor.lower()) or self._may_occur_in_url(href):
+            return True
+        relative = not (href[:1] == "/" or href[:8].lower().startswith(_ABSOLUTE))
+        return relative and self._may_occur_in_url(base_path)
 
     def link_score(self, url: str, anchor: str = "") -> float:
         """Distinct keywords in the anchor text and the URL's path tokens (the slug)."""

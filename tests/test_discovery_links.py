@@ -57,6 +57,15 @@ def test_the_quick_link_test_passes_over_links_without_a_keyword():
     assert not KEYWORDS.link_may_score("Weather", "rain.html", "/news/")
 
 
+@pytest.mark.parametrize("filler", ["", "weather report " * 100])  # a link's text, and a page's
+def test_keywords_are_found_anywhere_in_a_text_however_long(filler):
+    for found in ("sony", "the fbi said", "north koreans", "guardians of peace", "hackers"):
+        assert KEYWORDS.may_occur(filler + found), found
+        assert KEYWORDS.may_occur(found + filler), found
+    assert not KEYWORDS.may_occur(filler + "rain in spain")
+    assert not Keywords.of([]).may_occur(filler + "sony")
+
+
 def test_a_page_without_any_keyword_in_its_text_is_scored_by_its_headline_alone():
     assert KEYWORDS.page_score("The FBI names North Korea", "Weather: rain, then sun.") == 4.0
     assert KEYWORDS.page_score("Weather", "Rain. " * 50) == 0.0
