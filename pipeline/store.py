@@ -10,8 +10,8 @@ import logging
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, replace
-from functools import lru_cache
+from dataclasses import fields, replace
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,9 +48,16 @@ def _warc_file(path: str) -> str:
     return warc_reference(path)
 
 
+@cache
+def _columns(record_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(record_type) if f.name != "location")
+
+
 def capture_row(capture: CaptureRecord, run_id: int | None) -> dict:
+    """The captures row of one fetch. Its fields are plain values: read as they are, not through
+    dataclasses.asdict, which deep-copies each (40 µs a fetch)."""
     location = capture.location
-    row = {k: v for k, v in asdict(capture).items() if k != "location"}
+    row = {name: getattr(capture, name) for name in _columns(type(capture))}
     row.update(
         run_id=run_id,
         warc_file=_warc_file(location.path) if location else None,
