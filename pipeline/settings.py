@@ -66,7 +66,8 @@ ARCHIVE_WARC_ENABLED = True
 #   level 9: 1.33 ms, 23.5%
 # 5 stays within 1% of 6's size (1.3% of 9's) for 17% less CPU; 1-3 would store 10-15% more for
 # good. The WARC writer process compresses, beside the crawl, so the level costs another core's time,
-# not crawl time. A body already sent gzip/br-encoded (most of the live web) shrinks <1% at any level.
+# not crawl time. A body already sent gzip/br-encoded (most of the live web) shrinks <1% at any level:
+# its record is stored in its gzip member as it is (level 0), sparing the writer 0.15 ms a page.
 ARCHIVE_WARC_GZIP_LEVEL = 5
 ARCHIVE_WARC_INFO: dict[str, str] = {}
 ARCHIVE_WARC_MAX_BYTES = 1_000_000_000

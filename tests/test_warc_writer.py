@@ -7,6 +7,7 @@ import gzip
 import io
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -112,3 +113,58 @@ def test_files_roll_over_and_are_renamed_when_closed(tmp_path):
     for name in names:  # every file starts with its own warcinfo
         with (tmp_path / name).open("rb") as fh:
             assert next(iter(ArchiveIterator(fh))).rec_type == "warcinfo"
+
+
+def test_a_body_the_server_compressed_is_stored_as_sent_without_deflating_it_again(tmp_path):
+    """gzip per record, as every WARC reader expects; a body sent gzip-encoded gains nothing from a
+    second deflate, so its record's member stores it (the member is its record plus gzip's few
+    bytes of framing), while a plain page is compressed as before."""
+    page = b"<html><body>" + b"<p>The studio pulled the film from release.</p>" * 200 + b"</body></html>"
+    sent = gzip.compress(page, mtime=0)
+    writer = WarcFileWriter(tmp_path, prefix="TEST", gzip_level=5)
+    encoded = writer.write_exchange(exchange(1, sent, headers=[("Content-Encoding", "gzip")]))
+    plain = writer.write_exchange(exchange(2, page))
+    writer.close()
+
+    data = Path(encoded.path).read_bytes()
+    for location, body in ((encoded, sent), (plain, page)):
+        member = data[location.offset : location.offset + location.length]
+        for record in ArchiveIterator(io.BytesIO(member)):
+            assert record.raw_stream.read() == body  # the body as the server sent it
+            assert record.rec_headers["WARC-Payload-Digest"] == payload_digest(body)
+    record_bytes = len(gzip.decompress(data[encoded.offset : encoded.offset + encoded.length]))
+    assert record_bytes < encoded.length < record_bytes * 1.01 + 64  # stored, not deflated
+    assert plain.length < len(page) / 5  # deflated
+    with Path(encoded.path).open("rb") as fh:  # and the whole file reads as one WARC
+        assert [r.rec_type for r in ArchiveIterator(fh)] == ["warcinfo", *["response", "request"] * 2]
+
+
+def test_the_index_made_while_writing_is_cdxj_indexers_index_of_the_file(tmp_path):
+    """Each record is indexed from the record just written, not read back: its lines must be the
+    ones cdxj-indexer makes from the finished file, odd headers included (space around a value, a
+    non-ASCII one, none at all), revisits too."""
+    from cdxj_indexer import CDXJIndexer
+
+    from warc.index import sidecar_path
+
+    writer = WarcFileWriter(tmp_path, prefix="TEST")
+    first = writer.write_exchange(exchange(1))
+    for n, headers in enumerate(
+        [
+            [("Content-Type", "  TEXT/HTML ; charset=utf-8 ")],
+            [("Content-Type", "text/html; charset=\u00e9t\u00e9"), ("Content-Type", "image/png")],
+            [("content-type", "application/pdf")],
+            [("Content-Encoding", "gzip"), ("X-Note", "two\r\n words")],
+        ],
+        start=2,
+    ):
+        writer.write_exchange(replace(exchange(n), response_headers=headers))
+    writer.write_revisit(exchange(1), first, exchange(1).url)
+    writer.close()
+
+    [path] = tmp_path.glob("*.warc.gz")
+    made = sidecar_path(path).read_text(encoding="utf-8").splitlines()[1:]
+    out = io.StringIO()
+    CDXJIndexer(out, [str(path)]).process_all()
+    assert made == sorted(out.getvalue().splitlines())
+    assert len(made) == 6

