@@ -12,19 +12,22 @@ import multiprocessing
 from functools import cache
 
 WORKER_MODULE = "pipeline.extractpool"  # what the fork server imports before it forks a worker
+# and what the workers alone need: datasketch (with SciPy) makes the story signatures, which the
+# crawl process, spared its half second of importing, leaves to them.
+PRELOAD = [WORKER_MODULE, "datasketch"]
 
 
 @cache
 def worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([WORKER_MODULE])
+        context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
 
 
 def start_early() -> None:
-    """Starts the fork server now; it imports WORKER_MODULE in the background (nothing waits)."""
+    """Starts the fork server now; it imports PRELOAD in the background (nothing waits)."""
     if worker_context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 

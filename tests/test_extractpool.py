@@ -216,6 +216,21 @@ def test_a_crawl_starts_the_workers_imports_before_its_own():
     assert "multiprocessing.forkserver" in done.stdout and "pipeline.extractpool" in done.stdout
 
 
+def test_the_crawl_process_leaves_the_workers_libraries_to_them():
+    """datasketch, with the SciPy it loads, makes the story signatures in the workers: the crawl
+    process does not import it (half a second of its start), the fork server does, once."""
+    from pipeline.forkserver import PRELOAD
+
+    code = (
+        "import sys, pipeline.crawl, pipeline.store, pipeline.extractpool, warc.middleware, spiders\n"
+        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]"]
+    assert "datasketch" in PRELOAD
+
+
 def test_only_crawls_that_extract_in_workers_start_them_early():
     from scrapy.settings import Settings
 
