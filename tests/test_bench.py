@@ -53,6 +53,20 @@ def test_small_run_without_saved_pages(make_database, tmp_path):
     # Extraction alone does what the crawl extracts: the section pages too, not the articles only.
     extract_only = result["modes"]["extract_only"]
     assert extract_only["pages_extracted"] == PAGES + result["section_pages"] > extract_only["pages"] == PAGES
+    # ...in two halves, either side of end_to_end, added up
+    assert len(extract_only["part_seconds"]) == 2
+    assert abs(sum(extract_only["part_seconds"]) - extract_only["seconds"]) < 0.01
+    # The verdicts are each round's own ratios, their median; the fastest runs' ratios beside them.
+    ratios = result["ratios"]
+    for name in ("end_to_end_vs_extract_only", "warc_only_overhead_pct"):
+        rounds = ratios[f"{name}_rounds"]
+        assert len(rounds) == 2 and min(rounds) <= ratios[name] <= max(rounds)
+        assert f"{name}_fastest" in ratios
+    share = [
+        result["pages_per_s_runs"]["end_to_end"][i] / result["pages_per_s_runs"]["extract_only"][i]
+        for i in range(2)
+    ]
+    assert abs(ratios["end_to_end_vs_extract_only"] - sum(share) / 2) < 0.002
 
     assert all(cpu > 0 for cpu in result["cpu_seconds"].values())
     # where the CPU went: the crawl process, its WARC writer, its extraction workers, and the
