@@ -34,11 +34,22 @@ from warc.recover import recover_open_files
 VERSION = "0.1.0"
 
 
-def freeze_startup_objects() -> None:
+# Allocations between two young collections during a crawl (Python's default: 700).
+YOUNG_COLLECTION_THRESHOLD = 20_000
+
+
+def tune_collector_for_the_crawl() -> None:
     """The objects of the modules, settings and components loaded by the engine's start live as long
     as the crawl: frozen, the garbage collector's full passes no longer walk them each time (on the
-    benchmark they took 1.4 s of CPU per 2,000 pages, 0.6 s frozen; measured with gc.callbacks)."""
+    benchmark they took 1.4 s of CPU per 2,000 pages, 0.6 s frozen; measured with gc.callbacks).
+
+    Then young collections run every YOUNG_COLLECTION_THRESHOLD allocations rather than 700: the
+    crawl's young objects are mostly pages, items and requests in flight, which outlive several
+    collections, so each one walked them again and again and found next to no garbage (the
+    pages' reference cycles are gone: see warc.outlinks.html_root). On the benchmark the collector
+    took 1.1 s of CPU per 2,000 pages end to end, 0.24 s now; peak memory is unchanged."""
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
 
 
 @contextmanager
@@ -240,10 +251,14 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CollectionSpider)
     crawler.signals.connect(quiet_network_tracebacks, signal=signals.engine_started)
-    crawler.signals.connect(freeze_startup_objects, signal=signals.engine_started)
+    crawler.signals.connect(tune_collector_for_the_crawl, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
-    process.start()
+    collector_thresholds = gc.get_threshold()
+    try:
+        process.start()
+    finally:
+        gc.set_threshold(*collector_thresholds)  # as it was, for whoever runs on in this process
     stats = crawler.stats.get_stats()
     if stats.get("finish_reason") == "finished" and not redis_url:
         shutil.rmtree(jobdir, ignore_errors=True)  # done: the next run starts afresh

@@ -4,6 +4,7 @@ built, known by their canonical form or as linked, and the set keeps 8-byte hash
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pipeline.collection import load_collection
 from spiders.base import DiscoverySpider
 from spiders.collection import CollectionSpider
 from warc.middleware import PAGE_LINKS
-from warc.outlinks import PageLinks
+from warc.outlinks import PageLinks, html_root, read_links
 from warc.writer import Fetch, FetchWriter, HttpExchange, WarcFileWriter, payload_digest
 
 COLLECTION = """[collection]
@@ -139,6 +140,31 @@ def test_the_writer_reads_a_page_as_the_spider_would(tmp_path, case, content_enc
     assert writers == spiders_own
     assert writers.anchors[0] == ("/2014/12/19/sony-hack/", "Sony’s  hack  Łódź")  # text nodes, joined
     assert "Sony" in writers.title and writers.text.startswith("Guardians of Peace")
+
+
+def test_reading_a_pages_links_leaves_no_garbage_behind():
+    """A page's text and tree are freed as soon as its links are read, by the writer or by the
+    spider, not at the garbage collector's next pass: the crawl reads many pages between two."""
+    url = "http://www.bitwire.test/1/"
+    body = page(url, ["/2014/12/19/sony-hack/", "http://www.screenledger.test/x"]).body
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+
+    def by_the_writer():
+        return read_links(html_root(body, url, headers["Content-Type"]), url)[0]
+
+    def by_the_spider():
+        return DiscoverySpider._read_links(HtmlResponse(url, body=body, headers=headers))
+
+    for read in (by_the_writer, by_the_spider):
+        assert read().anchors  # the first time: imports and caches
+        gc.disable()
+        try:
+            while gc.collect():  # what earlier tests left, and what freeing it leaves
+                pass
+            assert read().anchors[0][0] == "/2014/12/19/sony-hack/"
+            assert gc.collect() == 0, f"{read.__name__} left objects for the garbage collector"
+        finally:
+            gc.enable()
 
 
 def test_the_metadata_record_lists_each_http_link_once_in_page_order(tmp_path):

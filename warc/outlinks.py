@@ -63,11 +63,16 @@ def _unbrotli(data: bytes, limit: int) -> bytes:
 def html_root(body: bytes, url: str, content_type: str | None):
     """The page's lxml tree exactly as the spider's ``response.selector.root`` would be: Scrapy's
     HtmlResponse decodes the body (charset from the header, a BOM or the page) and parsel parses it.
-    None for a body with no HTML tree."""
+    None for a body with no HTML tree.
+
+    A Selector of its own, not ``response.selector``: that one is cached on the response and refers
+    back to it, a reference cycle that kept each page's text and tree alive until the garbage
+    collector's next pass (in the WARC writer, 0.5 s of collections per 2,000 pages)."""
     from scrapy.http import HtmlResponse
+    from scrapy.selector import Selector
 
     headers = {"Content-Type": content_type} if content_type else {}
-    root = HtmlResponse(url, body=body, headers=headers).selector.root
+    root = Selector(HtmlResponse(url, body=body, headers=headers)).root
     return root if hasattr(root, "xpath") else None
 
 
