@@ -290,7 +290,10 @@ _PAGES: memoryview | None = None
 
 
 def _init_worker(pages_file: str, warm: tuple[str, int, int]) -> None:
+    from pipeline.extractpool import collect_young_objects_rarely
+
     global _PAGES
+    collect_young_objects_rarely()  # as the crawl's extraction workers do
     with open(pages_file, "rb") as fh:
         _PAGES = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
     _extract([warm])  # imports, caches and lazy set-up: not the measured pages' cost

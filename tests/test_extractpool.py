@@ -5,6 +5,7 @@ and none outlives the crawl process."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from pipeline.extract import extract_page
-from pipeline.extractpool import ExtractPool
+from pipeline.extractpool import ExtractPool, run_job
 from pipeline.fixtureweb.hostile import MB, _huge_chunks
 from pipeline.fixtureweb.page import FIXTURE_NOW
 from pipeline.fixtureweb.routes import route
@@ -110,6 +111,23 @@ def test_the_pool_gives_what_extract_page_gives(site, workers):
     assert all(r.cpu_seconds > 0 for r in results if r.extraction.article is not None)
     if workers:  # closing the pool ends its workers: each leaves by itself, none is killed
         assert [process.exitcode for process, _, _ in pool.ready.result()] == [0] * workers
+
+
+def test_a_workers_job_leaves_no_garbage_behind(site):
+    """What a worker makes of a page (extraction, signature) is freed as soon as the page is done:
+    so a worker's garbage collector can run rarely (collect_young_objects_rarely) without its
+    memory growing between two passes."""
+    jobs = pages(site, 6)
+    run_job(jobs[0])  # imports and caches
+    gc.disable()
+    try:
+        while gc.collect():  # what earlier tests left, and what freeing it leaves
+            pass
+        for args in jobs:
+            run_job(args)
+            assert gc.collect() == 0, f"extracting {args[1]} left objects for the garbage collector"
+    finally:
+        gc.enable()
 
 
 def test_a_page_over_the_cpu_limit_fails_alone_and_the_pool_recovers(site):
