@@ -46,8 +46,8 @@ def tune_collector_for_the_crawl() -> None:
     Then young collections run every YOUNG_COLLECTION_THRESHOLD allocations rather than 700: the
     crawl's young objects are mostly pages, items and requests in flight, which outlive several
     collections, so each one walked them again and again and found next to no garbage (the
-    pages' reference cycles are gone: see warc.outlinks.html_root). On the benchmark the collector
-    took 1.1 s of CPU per 2,000 pages end to end, 0.24 s now; peak memory is unchanged."""
+    pages' reference cycles are gone: see warc.outlinks.html_root). On the benchmark its passes
+    took 1.1 to 1.5 s per 2,000 pages end to end, 0.24 s now; peak memory is unchanged."""
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
 
