@@ -290,7 +290,7 @@ _PAGES: memoryview | None = None
 
 
 def _init_worker(pages_file: str, warm: tuple[str, int, int]) -> None:
-    from pipeline.extractpool import collect_young_objects_rarely
+    from pipeline.collector import collect_young_objects_rarely
 
     global _PAGES
     collect_young_objects_rarely()  # as the crawl's extraction workers do

@@ -19,6 +19,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from pipeline.collection import Collection
+from pipeline.collector import collect_young_objects_rarely
 from pipeline.database import engine_for
 from pipeline.forkserver import start_early
 from pipeline.frontier import redis_settings
@@ -34,22 +35,13 @@ from warc.recover import recover_open_files
 VERSION = "0.1.0"
 
 
-# Allocations between two young collections during a crawl (Python's default: 700).
-YOUNG_COLLECTION_THRESHOLD = 20_000
-
-
 def tune_collector_for_the_crawl() -> None:
     """The objects of the modules, settings and components loaded by the engine's start live as long
     as the crawl: frozen, the garbage collector's full passes no longer walk them each time (on the
     benchmark they took 1.4 s of CPU per 2,000 pages, 0.6 s frozen; measured with gc.callbacks).
-
-    Then young collections run every YOUNG_COLLECTION_THRESHOLD allocations rather than 700: the
-    crawl's young objects are mostly pages, items and requests in flight, which outlive several
-    collections, so each one walked them again and again and found next to no garbage (the
-    pages' reference cycles are gone: see warc.outlinks.html_root). On the benchmark its passes
-    took 1.1 to 1.5 s per 2,000 pages end to end, 0.24 s now; peak memory is unchanged."""
+    Then young collections run rarely (pipeline.collector)."""
     gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
+    collect_young_objects_rarely()
 
 
 @contextmanager

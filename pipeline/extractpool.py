@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import gc
 import logging
 import multiprocessing
 import os
@@ -38,6 +37,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
+from pipeline.collector import collect_young_objects_rarely
 from pipeline.extract import ExtractPipeline, PageExtraction, extract_page
 from pipeline.forkserver import worker_context
 from pipeline.normalize import normalize_text
@@ -98,15 +98,6 @@ def run_job(arguments: tuple) -> JobResult:
     logs = tuple(_records)
     _records.clear()
     return JobResult(extraction, signature, time.thread_time() - started, logs)
-
-
-def collect_young_objects_rarely() -> None:
-    """An extraction worker's garbage collector runs every 20,000 allocations rather than 700.
-    Extraction leaves next to no garbage for it (lxml's trees and the texts are freed as soon as a
-    page is done): over 1,500 benchmark pages the default ran 1,353 collections, 0.42 ms a page
-    (1.4% of the extraction), and 20,000 ran none, peak memory unchanged. The benchmark's
-    extraction-alone workers call it too."""
-    gc.set_threshold(20_000, *gc.get_threshold()[1:])
 
 
 def _start_worker(crawl_alive: Connection, max_seconds: float) -> None:

@@ -63,16 +63,22 @@ def _unbrotli(data: bytes, limit: int) -> bytes:
 def html_root(body: bytes, url: str, content_type: str | None):
     """The page's lxml tree exactly as the spider's ``response.selector.root`` would be: Scrapy's
     HtmlResponse decodes the body (charset from the header, a BOM or the page) and parsel parses it.
-    None for a body with no HTML tree.
-
-    A Selector of its own, not ``response.selector``: that one is cached on the response and refers
-    back to it, a reference cycle that kept each page's text and tree alive until the garbage
-    collector's next pass (in the WARC writer, 0.5 s of collections per 2,000 pages)."""
+    None for a body with no HTML tree."""
     from scrapy.http import HtmlResponse
-    from scrapy.selector import Selector
 
     headers = {"Content-Type": content_type} if content_type else {}
-    root = Selector(HtmlResponse(url, body=body, headers=headers)).root
+    return response_root(HtmlResponse(url, body=body, headers=headers))
+
+
+def response_root(response):
+    """``response.selector.root`` without caching the Selector on the response: that one refers
+    back to the response, a reference cycle that kept each page's text and tree alive until the
+    garbage collector's next pass (in the WARC writer, 0.5 s of collections per 2,000 pages;
+    without capture, in the crawl process, 281 MB at its peak on 5,000 pages instead of 123).
+    None for a body with no HTML tree."""
+    from scrapy.selector import Selector
+
+    root = Selector(response).root
     return root if hasattr(root, "xpath") else None
 
 
