@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from pipeline.collector import collect_young_objects_rarely
 from pipeline.extract import ExtractPipeline, PageExtraction, extract_page
 from pipeline.forkserver import worker_context
-from pipeline.normalize import normalize_text
+from pipeline.normalize import TextFacts
 from pipeline.stagetime import add_seconds
 from pipeline.stories import SignatureParams, StorySignature
 
@@ -57,12 +57,14 @@ PIPE_BYTES = 1 << 20  # each worker's task and result pipes (Linux's default pip
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
-    """One page's extraction, the signature of its normalized text, the worker's CPU seconds."""
+    """One page's extraction, the signature of its normalized text, the worker's CPU seconds, and
+    the normalized text's facts (None without an article)."""
 
     extraction: PageExtraction
     signature: StorySignature | None = None
     cpu_seconds: float = 0.0
     logs: tuple[logging.LogRecord, ...] = ()
+    facts: TextFacts | None = None
 
 
 def failed(reason: str) -> JobResult:
@@ -81,23 +83,25 @@ class _Collect(QueueHandler):
 
 
 def run_job(arguments: tuple) -> JobResult:
-    """What a worker does with one page: `extract_page(*arguments)`, then the story signature of
-    the article's normalized text (the same `normalize_text` as the normalize stage). The CPU time
-    is the thread's: a worker's whole, and no more than the page's when run in the crawl process."""
+    """What a worker does with one page: `extract_page(*arguments)`, then the article's text facts
+    (`TextFacts`, which the normalize stage would make) and the story signature of its normalized
+    text. The CPU time is the thread's: a worker's whole, and no more than the page's when run in
+    the crawl process."""
     started = time.thread_time()
     if _max_seconds:
         signal.setitimer(signal.ITIMER_PROF, _max_seconds)  # SIGPROF's default action: exit
     try:
         extraction = extract_page(*arguments)
-        signature = None
+        signature = facts = None
         if extraction.article is not None:
-            signature = StorySignature.of(normalize_text(extraction.article.text), SignatureParams())
+            facts = TextFacts.of(extraction.article.text)
+            signature = StorySignature.of(facts.text, SignatureParams())
     finally:
         if _max_seconds:
             signal.setitimer(signal.ITIMER_PROF, 0)
     logs = tuple(_records)
     _records.clear()
-    return JobResult(extraction, signature, time.thread_time() - started, logs)
+    return JobResult(extraction, signature, time.thread_time() - started, logs, facts)
 
 
 def _start_worker(crawl_alive: Connection, max_seconds: float) -> None:
@@ -430,7 +434,7 @@ class PooledExtractPipeline:
             self.in_flight -= 1
         add_seconds(self.stats, "extract_wait", time.perf_counter() - started)
         add_seconds(self.stats, "extract", result.cpu_seconds)
-        item.story_signature = result.signature
+        item.story_signature, item.text_facts = result.signature, result.facts
         return self.stage.accept(item, result.extraction)
 
     def close_spider(self) -> None:

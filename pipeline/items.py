@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from warc.writer import RecordLocation
 
 if TYPE_CHECKING:
+    from pipeline.normalize import TextFacts
     from pipeline.stories import StorySignature
 
 
@@ -49,6 +50,8 @@ class PageItem:
     extracted: Extracted | None = field(default=None, repr=False)
     # The MinHash of the normalized text, made beside the extraction (stories.py checks it fits):
     story_signature: StorySignature | None = field(default=None, repr=False)
+    # The extracted text's normal form, words and hash, made there too (None: normalization makes them):
+    text_facts: TextFacts | None = field(default=None, repr=False)
     # Set by normalization:
     canonical_url: str | None = None
     url_key: str | None = None  # what all URL variants of the article share (identity.py)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 from scrapy.exceptions import DropItem
 
@@ -21,6 +22,22 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+class TextFacts(NamedTuple):
+    """What the corpus keeps of an article's extracted text: its normal form, word count and
+    content hash. Made once, where the text is extracted: an extraction worker makes them beside
+    the story signature (which needs the normal form anyway), off the crawl's reactor thread, where
+    they took 0.2 to 0.3 ms a page. A NamedTuple: it comes back from the worker pickled."""
+
+    text: str
+    word_count: int
+    content_hash: str
+
+    @classmethod
+    def of(cls, extracted_text: str) -> TextFacts:
+        text = normalize_text(extracted_text)
+        return cls(text, len(text.split()), content_hash(text))
 
 
 _SITE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")  # scheme and host: all a domain depends on
@@ -63,15 +80,15 @@ class NormalizePipeline:
     def process_item(self, item: PageItem) -> PageItem:
         extracted = item.extracted
         assert extracted is not None, "NormalizePipeline runs after ExtractPipeline"
-        text = normalize_text(extracted.text)
-        words = len(text.split())
+        facts = item.text_facts or TextFacts.of(extracted.text)
+        text, words = facts.text, facts.word_count
         if words < MIN_WORDS:
             if self.stats:
                 self.stats.inc_value("normalize/too_short")
             raise DropItem(f"only {words} words of text in {item.url}: not an article")
         item.text = text
         item.word_count = words
-        item.content_hash = content_hash(text)
+        item.content_hash = facts.content_hash
         identity = identify(item.url, extracted.canonical_url)
         item.canonical_url = identity.canonical_url
         item.url_key = identity.key

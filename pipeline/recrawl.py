@@ -86,6 +86,11 @@ class CapturedUrls:
         at = int(np.searchsorted(self.stored, key))
         return at < len(self.stored) and int(self.stored[at]) == key
 
+    def surely_lacks(self, url: str) -> bool:
+        """True when the corpus surely holds no response of `url`, known without asking the
+        database: False until `may_hold` has read the corpus's URLs (off the reactor thread)."""
+        return self.stored is not None and not self.may_hold(url)
+
 
 def capture_location(row) -> RecordLocation | None:
     """Where a captures row's response record is, or None if its WARC file is not here."""

@@ -105,6 +105,7 @@ class PostgresPipeline:
         crawler.signals.connect(pipeline.on_capture, signal=capture_recorded)
         # The WARC middleware asks the corpus whether a payload is already archived (revisits).
         crawler.previous_capture = pipeline.previous_capture
+        crawler.surely_no_previous_capture = pipeline.captured.surely_lacks  # asked first, on the reactor
         crawler.signals.connect(pipeline.on_engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(pipeline.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.on_not_modified, signal=page_not_modified)

@@ -192,6 +192,23 @@ def test_recrawl_of_unchanged_pages_writes_revisit_records(demo, engine):
         assert headers["WARC-Payload-Digest"].startswith("sha1:")
 
 
+def test_the_crawl_tells_on_its_own_which_urls_the_corpus_lacks(demo, engine):
+    """The WARC capture asks the database for an earlier copy of a page only when the corpus may
+    hold one: the URLs it surely lacks are known without a query once the corpus's URLs are read
+    (the revisits above show the URLs it holds are still asked about)."""
+    from pipeline.recrawl import CapturedUrls
+
+    archived = query(engine, "SELECT url FROM captures WHERE warc_type = 'response' LIMIT 1")[0]["url"]
+    new = "http://www.example-news.test/never-fetched"
+    captured = CapturedUrls(engine)
+    assert not captured.surely_lacks(new)  # the corpus's URLs not read yet: it cannot tell
+    assert captured.may_hold(archived)  # reads them
+    assert captured.surely_lacks(new)
+    assert not captured.surely_lacks(archived)
+    captured.add(new)  # captured by this run
+    assert not captured.surely_lacks(new)
+
+
 def test_every_response_has_a_metadata_record_with_its_discovery_path(demo, site):
     article_urls = {page.url for page in site.articles(None)}
     for path in sorted((demo[2] / "warc" / "demo").glob("*.warc.gz")):

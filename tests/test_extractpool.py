@@ -5,6 +5,7 @@ and none outlives the crawl process."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import os
 import signal
@@ -16,16 +17,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scrapy.exceptions import DropItem
 
 from pipeline.extract import extract_page
 from pipeline.extractpool import ExtractPool, run_job
 from pipeline.fixtureweb.hostile import MB, _huge_chunks
 from pipeline.fixtureweb.page import FIXTURE_NOW
 from pipeline.fixtureweb.routes import route
-from pipeline.normalize import canonical_url, normalize_text
+from pipeline.items import PageItem
+from pipeline.normalize import NormalizePipeline, canonical_url, normalize_text
 from pipeline.stories import SignatureParams, StorySignature
+from pipeline.versions import content_hash
 from tests.conftest import ROOT, query, run_cli
 from tests.test_unattended import fresh, write_collection  # noqa: F401 - a fixture
+from warc.writer import RecordLocation
 
 HUGE_URL = "http://www.bitwire.test/hostile/huge?mb=4"  # about 2 s of extraction CPU (4 MB of text)
 
@@ -84,8 +89,10 @@ def assert_same(result, args) -> None:
     expected = extract_page(*args)
     assert result.extraction == expected
     if expected.article is None:
-        assert result.signature is None
+        assert result.signature is None and result.facts is None
     else:
+        text = normalize_text(expected.article.text)  # what the normalize stage would store
+        assert result.facts == (text, len(text.split()), content_hash(text))
         signature = StorySignature.of(normalize_text(expected.article.text), SignatureParams())
         assert np.array_equal(result.signature.values, signature.values)
         assert result.signature.bands == signature.bands
@@ -111,6 +118,37 @@ def test_the_pool_gives_what_extract_page_gives(site, workers):
     assert all(r.cpu_seconds > 0 for r in results if r.extraction.article is not None)
     if workers:  # closing the pool ends its workers: each leaves by itself, none is killed
         assert [process.exitcode for process, _, _ in pool.ready.result()] == [0] * workers
+
+
+def test_an_item_is_normalized_alike_with_or_without_its_workers_text_facts(site):
+    """The normalize stage takes the text facts a worker made, or makes them itself (extraction in
+    the crawl process, reprocessing): the stored fields are the same either way."""
+
+    def normalized(args, extraction, facts):
+        item = PageItem(
+            url=args[1],
+            body=args[0],
+            encoding="utf-8",
+            fetched_at=FIXTURE_NOW,
+            warc=RecordLocation("x.warc.gz", 0, 1, "<urn:uuid:x>", "sha1:X", "2014-12-19T00:00:00Z"),
+            extracted=copy.deepcopy(extraction.article),
+            text_facts=facts,
+        )
+        try:
+            item = NormalizePipeline().process_item(item)
+        except DropItem as dropped:
+            return str(dropped)
+        fields = ("text", "word_count", "content_hash", "canonical_url", "outlet_domain", "outlet_name")
+        return [getattr(item, f) for f in fields], item.extracted.title, item.extracted.dek
+
+    results = [(args, run_job(args)) for args in pages(site, 12)]
+    articles = [(args, r) for args, r in results if r.extraction.article is not None]
+    assert articles and all(r.facts is not None for _, r in articles)
+    for args, result in articles:
+        with_facts = normalized(args, result.extraction, result.facts)
+        assert with_facts == normalized(args, result.extraction, None)
+        if not isinstance(with_facts, str):
+            assert with_facts[0][0] == result.facts.text and with_facts[0][1] >= 25
 
 
 def test_a_workers_job_leaves_no_garbage_behind(site):

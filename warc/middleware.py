@@ -303,9 +303,17 @@ class WarcCaptureMiddleware:
         fetch = Fetch(exchange, payload_digest(exchange.body), fields, links_encoding)
         if response.status == 304 and request.meta.get(REVISIT_OF) is not None:
             fetch = dataclasses.replace(fetch, not_modified_of=request.meta[REVISIT_OF])
-        lookup = self._previous_capture or getattr(self.crawler, "previous_capture", None)
+        lookup, surely_none = self._previous_capture, None
+        if lookup is None:  # the store's, with its quick answer for URLs the corpus surely lacks
+            lookup = getattr(self.crawler, "previous_capture", None)
+            surely_none = getattr(self.crawler, "surely_no_previous_capture", None)
         spent = time.perf_counter() - began
-        if response.status == 200 and fetch.not_modified_of is None and lookup is not None:
+        if (
+            response.status == 200
+            and fetch.not_modified_of is None
+            and lookup is not None
+            and not (surely_none and surely_none(response.url))  # most pages of a first crawl
+        ):
             # The corpus's earlier copy of this payload, asked for off the reactor thread.
             earlier = await maybe_deferred_to_future(
                 threads.deferToThread(lookup, response.url, fetch.digest)
