@@ -201,14 +201,18 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    from pipeline.schedule import cron_line, install, validate_schedule
+    from pipeline.schedule import CARRIED, cron_line, environment_file, install, validate_schedule
 
     load_collection(args.collection)  # a typo is caught now, not at 3 a.m.
     try:
         validate_schedule(args.schedule)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    line = cron_line(args.collection, args.schedule)
+    environment = environment_file(args.collection)
+    line = cron_line(args.collection, args.schedule, environment)
+    if environment is not None:  # on stderr: stdout is the line alone, to paste
+        names = ", ".join(name for name in CARRIED if os.environ.get(name, "").strip())
+        print(f"the line reads {names} from {environment} (readable by you alone)", file=sys.stderr)
     if args.install:
         try:
             install(line, args.collection)

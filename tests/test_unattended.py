@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -101,6 +102,39 @@ def test_cron_line_runs_the_collection_from_the_project(tmp_path):
     assert "make archive COLLECTION=demo" in line and "var/logs/cron.log 2>&1" in line
     bad = run_cli("cron", "--schedule", "every day")
     assert bad.returncode == 2 and "five cron fields" in bad.stderr
+
+
+def test_a_cron_line_keeps_where_the_data_goes_and_prints_no_password(tmp_path):
+    """Cron starts a job with next to no environment: the database, data folder and Redis set where
+    the line was made reach the scheduled run through a file only its owner reads."""
+    data = (tmp_path / "data").resolve()
+    secret = "postgresql://archive:p'a$s w0rd@db.example.org/archive"
+    chosen = {
+        "DATABASE_URL": secret,
+        "ARCHIVE_DATA_DIR": str(data),
+        "REDIS_URL": "redis://frontier.test:6379/0",
+    }
+    result = run_cli("cron", "--collection", "demo", env=chosen)
+    assert result.returncode == 0, result.stderr
+    assert "w0rd" not in result.stdout + result.stderr
+    line = result.stdout.strip()
+    settings = data / "cron" / "demo.env"
+    assert f". {settings} && " in line and "make archive COLLECTION=demo" in line
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    # What the job's shell has when make starts, from cron's bare environment:
+    before_make = line.split(" ", 5)[5].split(" && make archive")[0]
+    job = subprocess.run(
+        ["/bin/sh", "-c", f"{before_make} && env"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert job.returncode == 0, job.stderr
+    job_env = dict(entry.split("=", 1) for entry in job.stdout.splitlines() if "=" in entry)
+    assert {name: job_env.get(name) for name in chosen} == chosen
+    # Nothing set: the line reads no file (the run uses the embedded database and var/).
+    plain = run_cli("cron", "--collection", "demo", env={"ARCHIVE_DATA_DIR": "", "REDIS_URL": ""})
+    assert plain.returncode == 0 and " . " not in plain.stdout
 
 
 def test_sigterm_stops_cleanly_and_the_next_run_resumes(fresh, tmp_path, fixture_web, site):
