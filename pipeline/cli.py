@@ -201,7 +201,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    from pipeline.schedule import CARRIED, cron_line, environment_file, install, validate_schedule
+    from pipeline.schedule import cron_line, environment_file, install, validate_schedule
 
     load_collection(args.collection)  # a typo is caught now, not at 3 a.m.
     try:
@@ -211,8 +211,7 @@ def cmd_cron(args: argparse.Namespace) -> int:
     environment = environment_file(args.collection)
     line = cron_line(args.collection, args.schedule, environment)
     if environment is not None:  # on stderr: stdout is the line alone, to paste
-        names = ", ".join(name for name in CARRIED if os.environ.get(name, "").strip())
-        print(f"the line reads {names} from {environment} (readable by you alone)", file=sys.stderr)
+        print(f"the line reads the settings saved in {environment} (readable by you alone)", file=sys.stderr)
     if args.install:
         try:
             install(line, args.collection)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pipeline.extract import FAVOR, extract_page
-from pipeline.normalize import normalize_text
+from pipeline.normalize import TextFacts, normalize_text
 
 FIELDS = (
     "title",
@@ -66,7 +66,7 @@ def extract_record(
     record.update(tags=list(result.tags), fixes=list(result.fixes), reason=result.reason, authors=[])
     article = result.article
     if article is not None:
-        text = normalize_text(article.text)
+        facts = TextFacts.of(article.text)  # as the crawl's normalize stage stores them
         record.update(
             title=normalize_text(article.title) if article.title else None,
             dek=normalize_text(article.dek) if article.dek else None,
@@ -75,10 +75,10 @@ def extract_record(
             updated_at=article.updated_at.isoformat() if article.updated_at else None,
             section=article.section,
             language=article.language,
-            text=text,
+            text=facts.text,
             canonical_url=article.canonical_url,
             site_name=article.site_name,
-            word_count=len(text.split()),
+            word_count=facts.word_count,
             extractor=article.extractor,
             extractor_version=article.extractor_version,
         )
