@@ -163,7 +163,7 @@ def _recover_all() -> None:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from pipeline.database import engine_for
-    from pipeline.reprocess import Reprocessor
+    from pipeline.reprocess import Reprocessor, by_collection, warc_files
 
     url = _database()
     _recover_all()
@@ -171,10 +171,21 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CommandError(f"no such WARC file or folder: {', '.join(missing)}")
-    collection = args.collection or (paths[0].name if len(paths) == 1 and paths[0].is_dir() else "reprocess")
-    report = Reprocessor(engine_for(url), collection, "reprocess", favor=args.favor).run(paths)
-    print(report.render())
-    return 1 if report.problems and not report.records else 0
+    if args.collection:
+        groups = [(args.collection, paths)]
+    else:  # each file's own collection, as its warcinfo names it (isPartOf)
+        named_folder = len(paths) == 1 and paths[0].is_dir() and paths[0].resolve() != warc_dir().resolve()
+        fallback = paths[0].name if named_folder else "reprocess"
+        groups = by_collection(warc_files(paths), fallback) or [(fallback, [])]
+    engine = engine_for(url)
+    failed = False
+    for name, files in groups:
+        report = Reprocessor(engine, name, "reprocess", favor=args.favor).run(files)
+        if len(groups) > 1:
+            print(f"collection {name}:")
+        print(report.render())
+        failed = failed or bool(report.problems and not report.records)
+    return 1 if failed else 0
 
 
 def cmd_import_warc(args: argparse.Namespace) -> int:
@@ -334,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     reprocess.add_argument(
         "warcs", nargs="*", metavar="WARC", help="files or folders (default: all of var/warc/)"
     )
-    reprocess.add_argument("--collection", help="collection name for the run (default: folder name)")
+    reprocess.add_argument("--collection", help="collection for every file (default: the one each file's warcinfo names)")
     reprocess.set_defaults(func=cmd_reprocess)
 
     import_warc = sub.add_parser("import-warc", help="take WARC files written by other tools into the corpus")

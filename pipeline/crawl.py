@@ -10,10 +10,10 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import scrapy
-import warcio
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -143,6 +143,7 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
     settings = Settings()
     settings.setmodule("pipeline.settings", priority="project")
     contact = collection.contact or "no contact given"
+    user_agent = f"incident-archive/{VERSION} (+{contact})"
     settings.setdict(
         {
             "DATABASE_URL": database_url,
@@ -151,7 +152,7 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
             "ARCHIVE_WARC_PREFIX": collection.name,
             "ARCHIVE_WARC_INFO": {
                 "software": f"incident-archive/{VERSION} (Scrapy {scrapy.__version__}, "
-                f"warcio {warcio.__version__ if hasattr(warcio, '__version__') else ''})",
+                f"warcio {version('warcio')})",
                 "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
                 "warc-format/warc-1.1/",
@@ -160,10 +161,10 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
                 "operator": f"{collection.operator} {contact}".strip(),
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "hostname": socket.gethostname(),
-                "http-header-user-agent": settings.get("USER_AGENT"),
+                "http-header-user-agent": user_agent,
             },
             "ARCHIVE_OUTLET_NAMES": outlet_names(collection),
-            "USER_AGENT": f"incident-archive/{VERSION} (+{contact})",
+            "USER_AGENT": user_agent,
             "LOG_LEVEL": log_level,
         },
         priority="cmdline",

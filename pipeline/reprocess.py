@@ -132,6 +132,33 @@ def record_damage(record) -> str | None:
     return None
 
 
+def warcinfo_fields(path: Path) -> dict[str, str]:
+    """The warc-fields of the file's warcinfo record (its first record), or {} when it has none."""
+    try:
+        with path.open("rb") as fh:
+            record = next(iter(ArchiveIterator(fh)), None)
+            if record is None or record.rec_type != "warcinfo":
+                return {}
+            text = record.content_stream().read().decode("utf-8", "replace")
+    except READ_ERRORS:
+        return {}  # damage is reported by read_responses
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip() and name.strip() not in fields:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def by_collection(files: Iterable[Path], fallback: str) -> list[tuple[str, list[Path]]]:
+    """The files grouped by the collection their warcinfo names (`isPartOf`), in order of first
+    appearance; files that name none (other tools' WARCs) go to `fallback`."""
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        groups.setdefault(warcinfo_fields(path).get("isPartOf") or fallback, []).append(path)
+    return list(groups.items())
+
+
 def discovery_metadata(path: Path) -> dict[str, dict[str, str]]:
     """Response record id -> the warc-fields of its metadata record (how the crawl found it)."""
     found: dict[str, dict[str, str]] = {}

@@ -224,6 +224,11 @@ def test_every_response_has_a_metadata_record_with_its_discovery_path(demo, site
             "hostname:",
         ):
             assert field in info, field
+        # The software line names warcio's version, and the User-Agent is the one the requests sent.
+        assert re.search(r"^software: .*warcio \d+\.\d+", info, re.M), info
+        [declared_agent] = re.findall(r"^http-header-user-agent: (.+)$", info, re.M)
+        sent_agents = {r.http_headers.get_header("User-Agent") for r, _ in records if r.rec_type == "request"}
+        assert sent_agents == {declared_agent.strip()}
         metadata = {
             r.rec_headers["WARC-Concurrent-To"]: body.decode()
             for r, body in records

@@ -93,6 +93,53 @@ def test_reprocess_rebuilds_the_same_corpus_and_is_idempotent(demo_archive, fres
     assert restored == original
 
 
+def test_reprocess_of_warc_files_given_as_files_rebuilds_the_crawled_corpus(demo_archive, fresh, tmp_path):
+    """Files named one by one, from a folder that names no collection: each file's warcinfo does."""
+    engine, env = fresh
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    for path in sorted((demo_archive.data / "warc" / "demo").glob("*.warc.gz")):
+        shutil.copy(path, loose / path.name)
+    result = run_cli("reprocess", *map(str, sorted(loose.iterdir())), env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with_collection = f"SELECT collection, {CONTENT.removeprefix('SELECT ')}"
+    assert query(engine, with_collection) == query(demo_archive.engine, with_collection)
+    assert {r["collection"] for r in query(engine, "SELECT collection FROM crawl_runs")} == {"demo"}
+
+
+def test_reprocess_names_each_files_collection_and_takes_an_override(fresh, tmp_path):
+    from warcio.warcwriter import WARCWriter
+
+    def warc(path: Path, part_of: str | None) -> Path:
+        with path.open("wb") as fh:
+            writer = WARCWriter(fh, gzip=True)
+            fields = {"software": "a test"} | ({"isPartOf": part_of} if part_of else {})
+            writer.write_record(writer.create_warcinfo_record(path.name, fields))
+        return path
+
+    from pipeline.reprocess import by_collection, warcinfo_fields
+
+    first, second, other = (
+        warc(tmp_path / "a.warc.gz", "alpha"),
+        warc(tmp_path / "b.warc.gz", "beta"),
+        warc(tmp_path / "c.warc.gz", None),
+    )
+    assert warcinfo_fields(first)["isPartOf"] == "alpha"
+    assert by_collection([first, other, second], "reprocess") == [
+        ("alpha", [first]),
+        ("reprocess", [other]),
+        ("beta", [second]),
+    ]
+    engine, env = fresh
+    result = run_cli("reprocess", str(first), str(second), env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "collection alpha:" in result.stdout and "collection beta:" in result.stdout
+    result = run_cli("reprocess", "--collection", "gamma", str(first), str(second), env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    runs = query(engine, "SELECT collection FROM crawl_runs ORDER BY id")
+    assert [r["collection"] for r in runs] == ["alpha", "beta", "gamma"]
+
+
 def test_a_new_extraction_is_kept_beside_the_old_one(demo_archive, fresh, tmp_path):
     engine, env = fresh
     copy_archive(demo_archive, tmp_path)
