@@ -16,14 +16,18 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 from courlan import extract_domain, normalize_url
+from courlan.clean import TRACKERS_RE
 
 ALIASES_FILE = Path(__file__).with_name("outlet_aliases.toml")
 
 # Campaign and referral parameters courlan's ClearURLs-derived list does not already remove.
 EXTRA_TRACKING = {"cmp", "cmpid", "intcmp", "icid", "ncid", "ocid", "smid", "smtyp", "mbid", "ito"}
+# courlan's tracker list, each word ending at the end of the name, before `_`, `-`, `.`, a digit or
+# `id` (or the match itself ending in `_`: `utm_`, `pk_`), so that it never takes a longer word.
+TRACKERS = re.compile(rf"(?:{TRACKERS_RE.pattern})(?:(?<=_)|$|[_.\-\d]|id)")
 AMP_QUERY = {"amp", "outputtype", "output"}  # ?amp=1, ?outputType=amp, ?output=amp
 PRINT_QUERY = {"print", "printable", "view", "page"}  # ?print=1, ?view=print, ?page=all
 PREFIXES = ("www.", "m.", "mobile.", "amp.")
@@ -60,8 +64,35 @@ def _strip_host_prefix(host: str, domain: str) -> str:
     return host
 
 
+def is_tracking_parameter(name: str) -> bool:
+    """A campaign, referral or click-id parameter: courlan's tracker list used as a deny list, with
+    each of its words required to end where the name's word ends (`ref` and `ga` are trackers,
+    `reference` and `gallery` are not), plus our own additions."""
+    lowered = name.lower()
+    return lowered in EXTRA_TRACKING or lowered.startswith("utm_") or bool(TRACKERS.search(lowered))
+
+
+def _query_rule(name: str, value: str) -> str | None:
+    """The rule that removes this query parameter, or None to keep it."""
+    lowered, low_value = name.lower(), value.lower()
+    if lowered in AMP_QUERY and (lowered == "amp" or low_value == "amp"):
+        return "amp-query"
+    if (
+        lowered in PRINT_QUERY
+        and (lowered != "page" or low_value == "all")
+        and (lowered != "view" or low_value == "print")
+    ):
+        return "print-query"
+    if is_tracking_parameter(name):
+        return "tracking-parameters"
+    return None
+
+
 def clean_url(url: str) -> tuple[str, list[str]]:
-    """The URL without tracking parameters, AMP/print markers and index pages; and the rules used."""
+    """The URL without tracking parameters, AMP/print markers and index pages; and the rules used.
+
+    Every other query parameter is kept as it was sent: `?idx=8576` and `?idx=8723` are two articles.
+    """
     rules: list[str] = []
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -77,22 +108,18 @@ def clean_url(url: str) -> tuple[str, list[str]]:
         rules.append("index-page")
         path = INDEX_PAGES.sub("/", path)
     kept = []
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        lowered, low_value = name.lower(), value.lower()
-        if lowered in AMP_QUERY and (lowered == "amp" or low_value == "amp"):
-            rules.append("amp-query")
-        elif lowered in PRINT_QUERY and (lowered != "page" or low_value == "all") and (
-            lowered != "view" or low_value == "print"
-        ):
-            rules.append("print-query")
-        elif lowered in EXTRA_TRACKING or lowered.startswith("utm_"):
-            rules.append("tracking-parameters")
+    for field in filter(None, parts.query.split("&")):
+        name, _, value = field.partition("=")
+        rule = _query_rule(unquote_plus(name), unquote_plus(value))
+        if rule:
+            rules.append(rule)
         else:
-            kept.append((name, value))
-    cleaned = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(kept), ""))
-    normalized = normalize_url(cleaned, strict=True)  # courlan: more trackers, case, fragments
-    if normalized != cleaned and "tracking-parameters" not in rules and parts.query:
-        rules.append("tracking-parameters")
+            kept.append(field)  # as sent: its encoding is part of the address
+    # courlan for the rest (case, default ports, path segments); strict mode drops the fragment,
+    # and it gets no query, whose parameters it would filter by its own allow list.
+    normalized = normalize_url(urlunsplit((parts.scheme.lower(), netloc, path, "", "")), strict=True)
+    if kept:
+        normalized = f"{normalized}?{'&'.join(kept)}"
     if parts.fragment:
         rules.append("fragment")
     return normalized, sorted(set(rules))
