@@ -3,7 +3,8 @@ per transaction. Shared by the crawl (store.py) and by reprocess/import (reproce
 
 A re-fetched article becomes a new version only when the hash of its text's comparison form
 (versions.py) differs from its latest version of the same extraction; every fold of a URL variant
-into an article and every unchanged re-fetch is recorded in `decisions` with its rule.
+into an article, every fold refused because the text is another article's (folds.py), and every
+unchanged re-fetch is recorded in `decisions` with its rule.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
+from pipeline.folds import Conflict, conflict, conflict_decision, fold_decision
 from pipeline.models import Article, ArticleVersion, Capture, Decision, Outlet
 from pipeline.stories import STORY_LOCK, NewText, StoryClusterer
 from pipeline.versions import comparison_form
@@ -39,7 +41,7 @@ class CorpusWriter:
         self.engine = engine
         self.clusterer = clusterer or StoryClusterer()
         self.counts: dict[str, int] = dict.fromkeys(
-            ("new", "updated", "unchanged", "reextracted", "captures", "url_folded"), 0
+            ("new", "updated", "unchanged", "reextracted", "captures", "url_folded", "identity_conflict"), 0
         )
 
     def write(
@@ -79,40 +81,16 @@ class CorpusWriter:
 
     def _write_items(self, conn: Connection, items: list[PageItem], run_id) -> None:
         capture_ids = self._capture_ids(conn, items)
-        article_ids, canonical = self._upsert_articles(conn, items)
-        latest = self._latest_hashes(conn, article_ids.values())
-        known_articles = {key[0] for key in latest}
-
-        versions, decisions, new_texts = [], [], {}
-        for item in items:
-            article_id = article_ids[item.url_key]
-            capture_id = capture_ids[item.warc.record_id]  # where the text's bytes are
-            fetch_id = capture_ids[item.capture_record_id or item.warc.record_id]  # this fetch
-            key = _extraction_key(article_id, item)
-            previous = latest.get(key)
-            is_variant = item.url != canonical[article_id]
-            if is_variant:
-                self.counts["url_folded"] += 1
-                decisions.append(
-                    self._fold_decision(item, article_id, fetch_id, canonical, run_id, previous)
-                )
-                if article_id in known_articles:
-                    continue  # an AMP/print/mobile copy never replaces the article's own text
-            if previous == item.content_hash:
-                self.counts["unchanged"] += 1
-                decisions.append(self._unchanged_decision(item, article_id, fetch_id, run_id))
-                continue
-            if previous is None and article_id not in known_articles:
-                self.counts["new"] += 1
-                new_texts[(article_id, capture_id)] = item
-            elif previous is None:
-                self.counts["reextracted"] += 1
-            else:
-                self.counts["updated"] += 1
-                new_texts[(article_id, capture_id)] = item
-            latest[key] = item.content_hash
-            known_articles.add(article_id)
-            versions.append(self._version_row(item, article_id, capture_id))
+        versions: list[dict] = []
+        decisions: list[dict] = []
+        new_texts: dict[tuple, PageItem] = {}
+        out = (versions, decisions, new_texts)
+        _, conflicts = self._place(conn, items, run_id, capture_ids, out)
+        if conflicts:  # each kept as its own article, under its own URL
+            own_ids, _ = self._place(conn, [c.item for c in conflicts], run_id, capture_ids, out, own=True)
+            for found in conflicts:
+                fetch_id = capture_ids[found.item.capture_record_id or found.item.warc.record_id]
+                decisions.append(conflict_decision(found, own_ids[found.item.url_key], fetch_id, run_id))
 
         if versions:
             inserted = conn.execute(
@@ -129,6 +107,59 @@ class CorpusWriter:
             self.clusterer.assign_batch(conn, stories, run_id)
         if decisions:
             conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
+
+    def _place(self, conn, items, run_id, capture_ids, out, own: bool = False) -> tuple[dict, list]:
+        """Each item as a new version, an unchanged re-fetch or a fold into its article; the URL
+        variants whose text is another article's come back as conflicts (`own`: never a variant)."""
+        versions, decisions, new_texts = out
+        article_ids, canonical = self._upsert_articles(conn, items)
+        latest = self._latest_hashes(conn, article_ids.values())
+        known_articles = {key[0] for key in latest}
+        texts: dict[tuple, str] = {}  # latest texts versioned in this batch
+        conflicts: list[Conflict] = []
+        for item in items:
+            article_id = article_ids[item.url_key]
+            capture_id = capture_ids[item.warc.record_id]  # where the text's bytes are
+            fetch_id = capture_ids[item.capture_record_id or item.warc.record_id]  # this fetch
+            key = _extraction_key(article_id, item)
+            previous = latest.get(key)
+            if not own and item.url != canonical[article_id]:
+                if previous is not None and previous != item.content_hash:
+                    text_ = texts.get(key) or self._version_text(conn, article_id, previous)
+                    if found := conflict(item, article_id, canonical[article_id], text_):
+                        self.counts["identity_conflict"] += 1
+                        conflicts.append(found)
+                        continue
+                self.counts["url_folded"] += 1
+                decisions.append(
+                    fold_decision(item, article_id, fetch_id, canonical[article_id], run_id, previous)
+                )
+                if article_id in known_articles:
+                    continue  # an AMP/print/mobile copy never replaces the article's own text
+            if previous == item.content_hash:
+                self.counts["unchanged"] += 1
+                decisions.append(self._unchanged_decision(item, article_id, fetch_id, run_id))
+                continue
+            if previous is None and article_id not in known_articles:
+                self.counts["new"] += 1
+                new_texts[(article_id, capture_id)] = item
+            elif previous is None:
+                self.counts["reextracted"] += 1
+            else:
+                self.counts["updated"] += 1
+                new_texts[(article_id, capture_id)] = item
+            latest[key], texts[key] = item.content_hash, item.text
+            known_articles.add(article_id)
+            versions.append(self._version_row(item, article_id, capture_id))
+        return article_ids, conflicts
+
+    @staticmethod
+    def _version_text(conn: Connection, article_id: int, content_hash: str) -> str:
+        return conn.execute(
+            select(ArticleVersion.text)
+            .where(ArticleVersion.article_id == article_id, ArticleVersion.content_hash == content_hash)
+            .limit(1)
+        ).scalar_one()
 
     def _write_not_modified(self, conn: Connection, events: list[dict], run_id) -> None:
         """A 304 to a conditional request: the article was seen, unchanged."""
@@ -263,24 +294,6 @@ class CorpusWriter:
             )
         ).all()
         return {(a, e, ev, _settings_key(s)): h for a, e, ev, s, h in rows}
-
-    @staticmethod
-    def _fold_decision(item, article_id, capture_id, canonical, run_id, previous) -> dict:
-        return {
-            "run_id": run_id,
-            "kind": "url_folded",
-            "rule": "+".join(item.url_rules) or "same-identity-key",
-            "subject": item.url,
-            "article_id": article_id,
-            "capture_id": capture_id,
-            "evidence": {
-                "fetched_url": item.url,
-                "article_url": canonical[article_id],
-                "identity_key": item.url_key,
-                "declared_canonical": item.extracted.canonical_url,
-                "text_differs_from_article": previous is not None and previous != item.content_hash,
-            },
-        }
 
     @staticmethod
     def _unchanged_decision(item, article_id, capture_id, run_id) -> dict:

@@ -27,6 +27,7 @@ from pipeline.extract import ExtractPipeline
 from pipeline.items import PageItem
 from pipeline.normalize import NormalizePipeline
 from pipeline.paths import warc_reference
+from pipeline.revisits import Revisits
 from pipeline.runs import finish_run, start_run
 from pipeline.verify import Problem
 from warc.writer import RecordLocation
@@ -349,7 +350,7 @@ class Reprocessor:
                 item = stage.process_item(item)
             except DropItem as reason:
                 self.not_articles += 1
-                notes[item.warc.record_id] = str(reason)[:500]
+                notes[item.capture_record_id or item.warc.record_id] = str(reason)[:500]
                 return None
         return item
 
@@ -360,6 +361,7 @@ class Reprocessor:
         items: list[PageItem] = []
         notes: dict[str, str] = {}
         variants: list[PageItem] = []
+        revisits = Revisits(self.engine)
         files = warc_files(paths)
         for path in files:
             report.files += 1
@@ -367,7 +369,13 @@ class Reprocessor:
             for archived in read_responses(path, report.problems):
                 report.records += 1
                 captures.append(archived.capture | {"run_id": report.run_id})
-                item = page_item(archived, self.via, metadata.get(archived.location.record_id))
+                record_id = archived.location.record_id
+                page, why_not = revisits.read(archived)  # a revisit: the page it repeats
+                if why_not:
+                    notes[record_id] = why_not
+                item = page_item(page, self.via, metadata.get(record_id)) if page else None
+                if item is not None and page is not archived:
+                    item.capture_record_id = record_id
                 if item is not None and (item := self._through_stages(item, notes)) is not None:
                     # URL variants after every article's own page, as a crawl does.
                     (variants if item.url != item.canonical_url else items).append(item)

@@ -1,4 +1,5 @@
-"""`verify`: prove that every WARC record the corpus points to is where it says, intact."""
+"""`verify`: prove that every WARC record the corpus points to is where it says, intact, and that
+every HTML page fetched became something the corpus can account for."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -103,4 +104,52 @@ def verify_corpus(engine: Engine) -> VerifyReport:
             row.payload_digest,
         ):
             report.problems.append(Problem(row.warc_file, row.warc_offset, message))
+    return report
+
+
+# What became of each 200 HTML capture (a revisit's outcome is on the revisit itself): a version of
+# an article, a decision that it is one already stored, or a note saying why it is not an article.
+# Anything else would be a page whose text silently never reached the corpus.
+OUTCOMES = """
+SELECT c.id, c.url, c.warc_file, c.warc_offset, c.warc_type,
+       CASE
+         WHEN EXISTS (SELECT 1 FROM article_versions v WHERE v.capture_id = c.id) THEN 'version'
+         WHEN EXISTS (SELECT 1 FROM decisions d WHERE d.capture_id = c.id
+                      AND d.kind = 'unchanged_refetch') THEN 'unchanged'
+         WHEN EXISTS (SELECT 1 FROM decisions d WHERE d.capture_id = c.id
+                      AND d.kind = 'url_folded') THEN 'folded'
+         WHEN c.note IS NOT NULL THEN 'note'
+       END AS outcome
+FROM captures c
+WHERE c.status = 200 AND c.content_type ILIKE '%html%'
+  AND (CAST(:run_id AS integer) IS NULL OR c.run_id = CAST(:run_id AS integer))
+ORDER BY c.id
+"""
+
+
+@dataclass
+class OutcomeReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    missing: list = field(default_factory=list)  # captures rows with no outcome
+
+    def render(self) -> str:
+        lines = [
+            f"{row.warc_file}:{row.warc_offset}: {row.url}: no article version, decision or note"
+            for row in self.missing
+        ]
+        counts = ", ".join(f"{n} {name}" for name, n in sorted(self.counts.items()))
+        verdict = "each has its outcome" if not self.missing else f"{len(self.missing)} without an outcome"
+        lines.append(f"{sum(self.counts.values())} HTML pages fetched (200): {counts or 'none'}; {verdict}")
+        return "\n".join(lines)
+
+
+def capture_outcomes(engine: Engine, run_id: int | None = None) -> OutcomeReport:
+    """The outcome of every 200 HTML capture (of one run, or all), and the captures that have none."""
+    report = OutcomeReport()
+    with engine.connect() as conn:
+        for row in conn.execute(text(OUTCOMES), {"run_id": run_id}):
+            outcome = row.outcome or "none"
+            report.counts[outcome] = report.counts.get(outcome, 0) + 1
+            if row.outcome is None:
+                report.missing.append(row)
     return report
