@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pipeline.identity import clean_url, identity_key
-from pipeline.stories import shingles
+from pipeline.signatures import shingles
 
 if TYPE_CHECKING:
     from pipeline.items import PageItem
