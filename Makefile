@@ -23,7 +23,7 @@ help:
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
 	@echo "make report          write the coverage report to var/report/index.html (opens offline)"
 	@echo "make bench-extract   score our extractor against trafilatura, readability, newspaper4k"
-	@echo "make bench-neardup   near-duplicate lookup time at 10k, 100k, 1M stored signatures"
+	@echo "make bench-neardup   story clustering precision/recall on labelled pairs; lookup time at 10k-1M (QUICK=1)"
 	@echo "make bench           end-to-end benchmark on a loopback site of N=5000 articles (N=500 REPEAT=1: small)"
 
 $(STAMP): pyproject.toml
@@ -97,10 +97,12 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench-extract: $(BENCH_STAMP)
 	$(PY) -m bench.extraction
 
-# Near-duplicate lookup time against 10k, 100k and 1M stored signatures (bench/neardup.py;
-# SIZES=10000,100000 for a quicker one). The 1M fill takes about five minutes.
+# Story clustering's pairwise precision and recall on labelled pairs made from
+# ../shared/extraction-dev (EXTRACTION_DEV=...), and near-duplicate lookup time against 10k, 100k
+# and 1M stored signatures (bench/neardup.py). QUICK=1: pairs of 100 texts, 10k and 100k only;
+# SIZES=... for other sizes. The 1M fill takes about five minutes.
 bench-neardup: $(STAMP)
-	$(PY) -m bench.neardup $(if $(SIZES),--sizes $(SIZES))
+	$(PY) -m bench.neardup $(if $(QUICK),--quick) $(if $(SIZES),--sizes $(SIZES))
 
 # The end-to-end benchmark (bench/endtoend.py): crawl, WARC, extract, dedupe, store on a loopback
 # site of N article pages made from ../shared/extraction-dev (EXTRACTION_DEV=...; fixture pages

@@ -1,13 +1,19 @@
-"""Near-duplicate lookup against stored signatures (`python -m bench.neardup [--sizes 10000,100000,1000000]`):
-how long StoryClusterer takes to place one article when PostgreSQL holds N signatures, for each N.
+"""Near-duplicate stories (`python -m bench.neardup [--sizes 10000,100000,1000000] [--quick]`): how
+well StoryClusterer groups labelled pairs of real texts, and how long it takes to place one article
+when PostgreSQL holds N signatures, for each N.
 
-A throwaway database (on DATABASE_URL's server when set, else the local service on 127.0.0.1:5432,
-else the embedded server of pipeline.database), migrated with the project's migrations, is filled
-with COPY to each size in turn: N articles with their stories, captures and versions (the rows
-the signatures reference), N article_signatures and 32 N minhash_bands. Most signatures are
-random, with random band hashes, as random signatures' bands would be; a few (the originals) are
-real signatures of generated texts. Then VACUUM ANALYZE, as a corpus that has been written to
-for a while would have had.
+Quality: pairs made by bench/neardup_pairs.py from the texts of ground-truth.jsonl in --data
+($EXTRACTION_DEV, else ../shared/extraction-dev; without it the table is left out, with a note):
+cut and re-templated copies of a story, and hard negatives. Each pair is stored through the
+clusterer into the throwaway database (bench/neardup_quality.py): pairwise precision and recall.
+
+Lookup time: a throwaway database (on DATABASE_URL's server when set, else the local service on
+127.0.0.1:5432, else the embedded server of pipeline.database), migrated with the project's
+migrations, is filled with COPY to each size in turn: N articles with their stories, captures
+and versions (the rows the signatures reference), N article_signatures and `bands` x N
+minhash_bands. Most signatures are random, with random band hashes, as random signatures' bands
+would be; a few (the originals) are real signatures of generated texts. Then VACUUM ANALYZE, as
+a corpus that has been written to for a while would have had.
 
 Probe articles (a share of them light rewrites of an original, the rest new texts; their article
 rows exist, with no signature and no story) are placed two ways, each timed per article:
@@ -30,6 +36,7 @@ import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -40,10 +47,15 @@ from bench.benchdb import libpq_url, throwaway_database
 from bench.errors import BenchError
 from pipeline.database import engine_for
 from pipeline.paths import data_dir
+from bench.neardup_quality import PAIRS_SEED, quality
+from bench.neardup_quality import render as render_quality
+from bench.sitepages import default_data_dir
 from pipeline.stories import NewText, SignatureParams, StoryClusterer, StorySignature, band_hashes, signature
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SIZES = (10_000, 100_000)
 PROBES = 300
+QUICK_SOURCES = 100  # texts the quick run makes its labelled pairs from (a seeded sample)
 NEAR_SHARE = 0.2  # of the probes, light rewrites of a stored article
 REWRITE_SHARE = 0.03  # of a text's words replaced in a light rewrite (estimated Jaccard ~0.75)
 WARM_UP = 10  # probes placed before the timed ones, at each size (caches, plans)
@@ -136,7 +148,7 @@ def copy_signatures(
     )
 
     band, hash_, article = (
-        np.tile(np.arange(params.bands, dtype=np.int16), len(ids)),
+        np.tile(np.arange(params.first_band, params.first_band + params.bands, dtype=np.int16), len(ids)),
         bands.ravel(),
         np.repeat(ids, params.bands),
     )
@@ -152,7 +164,8 @@ SERIES = "generate_series(%(lo)s::bigint, %(hi)s::bigint) g"
 
 
 def add_articles(conn, lo: int, hi: int, with_story: bool) -> None:
-    """Articles lo..hi (inclusive) with a capture and a version each, and a story of their own."""
+    """Articles lo..hi (inclusive) with a capture and a version each (of a typical length), and a
+    story of their own."""
     span = {"lo": lo, "hi": hi}
     if with_story:
         conn.execute(
@@ -173,7 +186,7 @@ def add_articles(conn, lo: int, hi: int, with_story: bool) -> None:
     conn.execute(
         "INSERT INTO article_versions (id, article_id, capture_id, captured_at, content_hash, text,"
         " word_count, extractor, extractor_version)"
-        f" SELECT g, g, g, now(), g::text, '', 0, 'bench', '0' FROM {SERIES}",
+        f" SELECT g, g, g, now(), g::text, '', 400, 'bench', '0' FROM {SERIES}",
         span,
     )
 
@@ -207,12 +220,12 @@ def fill(conn, params: SignatureParams, start: int, end: int, rng: np.random.Gen
 # ---- the lookup, whichever shape StoryClusterer has -----------------------------------------
 
 
-def lookup(clusterer: StoryClusterer, conn, article_id: int, values, bands) -> int | None:
+def lookup(clusterer: StoryClusterer, conn, article_id: int, values, bands, words: int) -> int | None:
     """The stored article the clusterer would join this text to, by its own candidate query and
     comparison (what `assign` does between storing the signature and placing the story), or None."""
-    sig = StorySignature(values, tuple(bands), clusterer.params, b"")
+    sig = StorySignature(values, tuple(bands), clusterer.params, b"", words)
     found = clusterer._stored_candidates(conn, [NewText(article_id, article_id, "")], [sig])
-    matches = clusterer._matches(values, found.get(0, {}))
+    matches = clusterer._matches(sig, found.get(0, {}))
     return matches[0][0] if matches else None
 
 
@@ -272,7 +285,12 @@ def measure(url: str, size: int, probes: list[Probe], clusterer: StoryClusterer)
             timed = n >= WARM_UP
             started = time.perf_counter()
             other = lookup(
-                clusterer, conn, probe.article_id, prepared[probe.article_id], bands[probe.article_id]
+                clusterer,
+                conn,
+                probe.article_id,
+                prepared[probe.article_id],
+                bands[probe.article_id],
+                len(probe.text.split()),
             )
             if timed:
                 lookups.append(time.perf_counter() - started)
@@ -314,6 +332,11 @@ def run(sizes: list[int], probes: int = PROBES, seed: int = 2014) -> dict:
         conn.execute("INSERT INTO outlets (id, name, domain) VALUES (1, 'Bench', 'bench.test')")
         # The originals: real signatures of texts the near-duplicate probes rewrite.
         add_articles(conn, 1, near_count, with_story=True)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE article_versions SET word_count = %s WHERE id = %s",
+                [(len(originals[i].split()), i) for i in sorted(originals)],
+            )
         values = np.array([signature(originals[i], params) for i in sorted(originals)])
         real_bands = np.array([band_hashes(v, params) for v in values], dtype=np.int64)
         copy_signatures(conn, params, np.arange(1, near_count + 1, dtype=np.int64), values, real_bands)
@@ -399,17 +422,32 @@ def sizes_arg(value: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.neardup", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=sizes_arg, default=list(DEFAULT_SIZES), help="stored signatures")
+    parser.add_argument("--sizes", type=sizes_arg, default=None, help="stored signatures")
     parser.add_argument("--probes", type=int, default=PROBES, help="articles placed at each size")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"sizes {QUICK_SIZES}, pairs of {QUICK_SOURCES} texts"
+    )
+    parser.add_argument("--data", type=Path, default=None, help="texts (default: $EXTRACTION_DEV)")
+    parser.add_argument("--seed", type=int, default=PAIRS_SEED, help="seed of the labelled pairs")
     args = parser.parse_args(argv)
+    sizes = args.sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    data = args.data if args.data is not None else default_data_dir()
     try:
-        summary = run(args.sizes, args.probes)
+        if args.data is None and not (data / "ground-truth.jsonl").is_file():
+            missing = f"no labelled texts: {data}/ground-truth.jsonl not found (set EXTRACTION_DEV)"
+            measured = {"skipped": missing}
+            print(f"bench.neardup: {measured['skipped']}", file=sys.stderr)
+        else:
+            measured = quality(data, QUICK_SOURCES if args.quick else None, args.seed)
+        summary = run(sizes, args.probes) | {"quality": measured}
     except BenchError as exc:
         print(f"bench.neardup: {exc}", file=sys.stderr)
         return 1
     out = data_dir() / "bench" / "neardup.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    if "skipped" not in measured:
+        print(render_quality(measured) + "\n")
     print(render(summary))
     print(f"\nJSON: {out}")
     return 0

@@ -29,7 +29,10 @@ class Match(NamedTuple):
     containment: float
 
     def evidence(self) -> dict[str, float]:
-        return {"estimated_jaccard": round(self.jaccard, 4), "estimated_containment": round(self.containment, 4)}
+        return {
+            "estimated_jaccard": round(self.jaccard, 4),
+            "estimated_containment": round(self.containment, 4),
+        }
 
 
 def shingle_count(words: int, shingle_size: int) -> int:
@@ -44,7 +47,9 @@ def estimated_containment(jaccard: float, size_a: int, size_b: int) -> float:
     return min(1.0, jaccard * (size_a + size_b) / ((1 + jaccard) * min(size_a, size_b)))
 
 
-def judge(values_a: np.ndarray, words_a: int, values_b: np.ndarray, words_b: int, params: SignatureParams) -> Match | None:
+def judge(
+    values_a: np.ndarray, words_a: int, values_b: np.ndarray, words_b: int, params: SignatureParams
+) -> Match | None:
     """The rule by which texts a and b (signatures and word counts) are one story, or None.
 
     Containment needs the shorter text to have some length and the signatures to agree on enough

@@ -1,4 +1,5 @@
-"""Near-duplicate stories: signatures, LSH bands and clustering (Jaccard and containment), on text,\nthrough the corpus writer, and on the demo corpus."""
+"""Near-duplicate stories: signatures, LSH bands and clustering (Jaccard and containment), on text,
+through the corpus writer, and on the demo corpus."""
 
 from __future__ import annotations
 
@@ -193,7 +194,9 @@ def test_a_copy_cut_short_joins_whichever_arrives_first(make_database, site):
         _write(engine, order)
         stories = query(engine, "SELECT DISTINCT story_id FROM articles")
         assert len(stories) == 1
-        [decision] = query(engine, "SELECT rule, evidence, article_id FROM decisions WHERE kind = 'story_joined'")
+        [decision] = query(
+            engine, "SELECT rule, evidence, article_id FROM decisions WHERE kind = 'story_joined'"
+        )
         assert decision["rule"] == "minhash-containment"
         later = query(engine, "SELECT id FROM articles WHERE canonical_url = :u", u=order[1].url)[0]["id"]
         assert decision["article_id"] == later
@@ -221,7 +224,8 @@ def test_articles_stored_in_the_earlier_band_layout_are_still_found(make_databas
     wire = next(p for p in site.articles("on") if p.host == "www.globalwire.test" and p.event == "sanctions")
     _write(engine, [item(wire.url, _at(wire.host, wire.paragraphs), 1, signed=True)])
     with engine.begin() as conn:  # as the earlier version left it
-        [(article_id, values)] = conn.execute(text("SELECT article_id, hashvalues FROM article_signatures")).all()
+        signatures = conn.execute(text("SELECT article_id, hashvalues FROM article_signatures"))
+        [(article_id, values)] = signatures.all()
         conn.execute(text("DELETE FROM minhash_bands"))
         hashes = layout_band_hashes(np.frombuffer(values, dtype=np.uint64), *EARLIER_LAYOUTS[0][1:])
         conn.execute(
