@@ -45,11 +45,11 @@ from sqlalchemy.engine import make_url
 
 from bench.benchdb import libpq_url, throwaway_database
 from bench.errors import BenchError
-from pipeline.database import engine_for
-from pipeline.paths import data_dir
 from bench.neardup_quality import PAIRS_SEED, quality
 from bench.neardup_quality import render as render_quality
 from bench.sitepages import default_data_dir
+from pipeline.database import engine_for
+from pipeline.paths import data_dir
 from pipeline.stories import NewText, SignatureParams, StoryClusterer, StorySignature, band_hashes, signature
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,9 +37,18 @@ _WORDS = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9])")
 
 OUTLETS = (
-    "The Valley Ledger", "Northern Star", "Coastal Herald", "KXLT News 4", "Metro Daily",
-    "The Riverside Post", "Plains Gazette", "Harbor City Times", "WBNJ Channel 7", "The Summit Record",
-    "Lakeshore Journal", "Capital Observer",
+    "The Valley Ledger",
+    "Northern Star",
+    "Coastal Herald",
+    "KXLT News 4",
+    "Metro Daily",
+    "The Riverside Post",
+    "Plains Gazette",
+    "Harbor City Times",
+    "WBNJ Channel 7",
+    "The Summit Record",
+    "Lakeshore Journal",
+    "Capital Observer",
 )
 HEADER_LINES = (
     "{outlet} | {section}",
@@ -140,9 +147,16 @@ def trim(text: str, share: float) -> list[str]:
 
 def _fill(line: str, rng: random.Random, outlet: str, section: str) -> str:
     return line.format(
-        outlet=outlet, section=section, weekday=rng.choice(WEEKDAYS), month=rng.choice(MONTHS),
-        day=rng.randint(1, 28), hour=rng.randint(1, 12), minute=f"{rng.randint(0, 59):02d}",
-        ampm=rng.choice(("AM", "PM")), count=rng.randint(0, 250), name=rng.choice(NAMES),
+        outlet=outlet,
+        section=section,
+        weekday=rng.choice(WEEKDAYS),
+        month=rng.choice(MONTHS),
+        day=rng.randint(1, 28),
+        hour=rng.randint(1, 12),
+        minute=f"{rng.randint(0, 59):02d}",
+        ampm=rng.choice(("AM", "PM")),
+        count=rng.randint(0, 250),
+        name=rng.choice(NAMES),
         name2=rng.choice(NAMES),
     )
 
@@ -279,6 +293,7 @@ def make_pairs(sources: list[Source], seed: int = 2008, limit: int | None = None
                 pairs += negative_pairs(x, y, "same-host", templates, rng)
 
     vocabulary = {s.id: _vocabulary(s.text) for s in eligible}
+
     def overlap(x: Source, y: Source) -> float:
         return len(vocabulary[x.id] & vocabulary[y.id]) / min(len(vocabulary[x.id]), len(vocabulary[y.id]))
 
@@ -292,7 +307,3 @@ def make_pairs(sources: list[Source], seed: int = 2008, limit: int | None = None
     for _, x_id, y_id in alike[:topic_pairs]:
         pairs += negative_pairs(by_id[x_id], by_id[y_id], "same-topic", templates, rng)
     return pairs
-
-
-def counts(pairs: list[Pair]) -> Counter:
-    return Counter(p.kind for p in pairs)

@@ -21,16 +21,11 @@ from sqlalchemy.engine import Connection
 
 from pipeline.containment import Match, judge
 from pipeline.models import Article, ArticleSignature, Decision, MinhashBand, Story
-from pipeline.signatures import (  # noqa: F401 (shingles, signature, similarity: imported from here too)
-    EARLIER_LAYOUTS,
-    SignatureParams,
-    StorySignature,
-    band_hashes,
-    layout_band_hashes,
-    shingles,
-    signature,
-    similarity,
-)
+from pipeline.signatures import EARLIER_LAYOUTS, SignatureParams, StorySignature, layout_band_hashes
+from pipeline.signatures import band_hashes as band_hashes  # made here before signatures.py
+from pipeline.signatures import shingles as shingles
+from pipeline.signatures import signature as signature
+from pipeline.signatures import similarity as similarity
 
 STORY_LOCK = 0x53_54_4F_52_59  # serializes story assignment across concurrent workers
 

@@ -7,7 +7,8 @@ import itertools
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from pipeline.containment import judge
 from pipeline.corpus import CorpusWriter
@@ -224,12 +225,12 @@ def test_articles_stored_in_the_earlier_band_layout_are_still_found(make_databas
     wire = next(p for p in site.articles("on") if p.host == "www.globalwire.test" and p.event == "sanctions")
     _write(engine, [item(wire.url, _at(wire.host, wire.paragraphs), 1, signed=True)])
     with engine.begin() as conn:  # as the earlier version left it
-        signatures = conn.execute(text("SELECT article_id, hashvalues FROM article_signatures"))
+        signatures = conn.execute(sql("SELECT article_id, hashvalues FROM article_signatures"))
         [(article_id, values)] = signatures.all()
-        conn.execute(text("DELETE FROM minhash_bands"))
+        conn.execute(sql("DELETE FROM minhash_bands"))
         hashes = layout_band_hashes(np.frombuffer(values, dtype=np.uint64), *EARLIER_LAYOUTS[0][1:])
         conn.execute(
-            text("INSERT INTO minhash_bands (band, hash, article_id) VALUES (:band, :hash, :id)"),
+            sql("INSERT INTO minhash_bands (band, hash, article_id) VALUES (:band, :hash, :id)"),
             [{"band": EARLIER_LAYOUTS[0][0] + i, "hash": h, "id": article_id} for i, h in enumerate(hashes)],
         )
     copy = item("http://copies.test/full", _at("www.bitwire.test", wire.paragraphs), 2, signed=False)
