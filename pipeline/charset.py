@@ -110,6 +110,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
             return Decoded(text, codec)
         damaged = body.decode(codec, errors="replace")
         bad = damaged.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd")
+        # bytes that break the declaration but are valid UTF-8 were re-encoded without it
+        if not body.isascii() and (utf8 := _strict(body, "utf-8")) is not None:
+            return Decoded(utf8, "utf-8", (f"charset: declared {label} ({where}), decoded as utf-8",))
         if bad <= max(1, DAMAGE_SHARE * len(body)):
             return Decoded(damaged, codec, (f"charset: {bad} undecodable byte(s) replaced",))
         for fallback in ("utf-8", "cp1252"):

@@ -8,17 +8,11 @@ from the `<title>`.
 from __future__ import annotations
 
 import re
-import unicodedata
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
-
-from pipeline.bylines import wire_agency
+from pipeline.headline import comparable, names_outlet, title  # noqa: F401 (title: the headline)
 from pipeline.pagemeta import PageMeta, clean, in_chrome, jsonld_text, marked
 
-TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|~|/|>|:)\s+|\s*_\s*|(?<=\w)[-–—]\s+|\s+--\s+")
-# "(14/01/2008)", "(from Harrow Times)" after a headline in <title>
-TITLE_TAIL = re.compile(r"\s*\((?:[\d/.\s-]+|from [^)]*)\)\s*$", re.I)
 DEK_CANDIDATES = (
     "descendant::body/descendant::*[self::p or self::h2 or self::h3 or self::h4 or self::div or self::span]"
     "[@class or @itemprop='description']"
@@ -35,73 +29,6 @@ DEK_WORDS = {
     "lead",
     "summary",
 }
-
-
-def _comparable(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub("[\u2018\u2019\u201a\u201b`\u00b4]", "'", re.sub("[\u201c\u201d\u201e]", '"', text))
-    return " ".join(re.sub(r"[^\w'\"]+", " ", text).split())
-
-
-def _headings(tree: HtmlElement) -> list[tuple[str, str]]:
-    """(tag, text) of the h1-h3 headings outside page furniture, in page order."""
-    found = []
-    for el in tree.xpath("descendant::body/descendant::*[self::h1 or self::h2 or self::h3]"):
-        text = clean(el.text_content())
-        if 2 < len(text) < 300 and not in_chrome(el):
-            found.append((el.tag, text))
-    return found
-
-
-def names_outlet(name: str, url: str) -> bool:
-    """True when `name` is the site ("Computerworld" on www.computerworld.com) or a wire agency."""
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
-    host = re.sub(r"[^a-z0-9]", "", (urlsplit(url).hostname or "").lower())
-    return (len(key) >= 3 and key in host) or wire_agency(name) is not None
-
-
-def title_parts(html_title: str, url: str) -> list[str]:
-    """The pieces of a `<title>` ("Outlet: Headline - Section | Site") that could be the headline."""
-    parts = []
-    for part in TITLE_SEPARATORS.split(html_title):
-        part = TITLE_TAIL.sub("", part or "").strip()
-        prefix, colon, rest = part.partition(": ")
-        if colon and len(rest.split()) >= 3 and names_outlet(prefix, url):
-            part = rest  # "AFP: Headline", "Computerworld: Headline" (but "Algeria: Headline" stays)
-        if len(part.split()) >= 2:
-            parts.append(part)
-    return parts
-
-
-def title(page: PageMeta) -> str | None:
-    """The headline as readers see it: the visible heading that the page's own metadata or a part
-    of its `<title>` names (exactly, else the longest one contained in it), else the metadata
-    headline, else the longest part of `<title>`, else the first h1."""
-    declared = [
-        jsonld_text(page.article.get("headline")),
-        page.first_meta("og:title", "twitter:title", "dc.title"),
-        page.first_micro("headline"),
-    ]
-    declared = [d for d in declared if d]
-    html_title = clean(page.tree.findtext(".//title") or "")
-    parts = title_parts(html_title, page.url)
-    wanted = {_comparable(t) for t in [*declared, *parts, html_title] if t}
-    headings = _headings(page.tree)
-    for _, heading in headings:
-        if _comparable(heading) in wanted:
-            return heading
-    contained = [
-        heading
-        for _, heading in headings
-        if len((key := _comparable(heading)).split()) >= 3 and any(key in w for w in wanted)
-    ]
-    if contained:
-        return max(contained, key=len)
-    if declared:
-        return declared[0]
-    if parts:
-        return max(parts, key=len)
-    return html_title or next((text for tag, text in headings if tag == "h1"), None)
 
 
 def dek(page: PageMeta, headline: str | None, first_paragraph: str | None) -> str | None:
@@ -121,10 +48,10 @@ def dek(page: PageMeta, headline: str | None, first_paragraph: str | None) -> st
     )
     if not declared or len(declared) < 20:
         return None
-    key = _comparable(declared).rstrip(". ")
-    if headline and key == _comparable(headline):
+    key = comparable(declared).rstrip(". ")
+    if headline and key == comparable(headline):
         return None
-    if first_paragraph and _comparable(first_paragraph).startswith(key[:80]):
+    if first_paragraph and comparable(first_paragraph).startswith(key[:80]):
         return None
     return declared
 

@@ -38,6 +38,10 @@ CHROME = re.compile(
 )
 
 
+# JSON-LD wrapped for XHTML parsers: "<![CDATA[ {...} ]]>", "//<![CDATA[ ... //]]>"
+CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+
+
 @dataclass(slots=True, eq=False)
 class PageMeta:
     """The page's machine-readable statements, read once (keys lowercased)."""
@@ -89,7 +93,7 @@ def _json_ld(tree: HtmlElement) -> list[dict]:
     objects: list[dict] = []
     for script in tree.xpath('descendant::script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(CDATA.sub("", script.text or ""), strict=False)
         except ValueError:
             continue
         _walk(data, objects)
@@ -110,10 +114,11 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
     page = PageMeta(tree=tree, url=url, json_ld=_json_ld(tree))
     page.article = next((o for o in page.json_ld if jsonld_types(o) & ARTICLE_TYPES), {})
     for meta in tree.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
+        keys = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
         content = meta.get("content")
-        if key and content is not None:
-            page.meta.setdefault(key.strip().lower(), []).append(content)
+        # RDFa lets one tag state several properties: property="og:title twitter:title"
+        for key in (keys or "").lower().split() if content is not None else ():
+            page.meta.setdefault(key, []).append(content)
     body = tree.find("body")
     for el in body.iter() if body is not None else ():
         if not isinstance(el.tag, str):
@@ -155,7 +160,11 @@ def marked(page: PageMeta, *words: str) -> list[HtmlElement]:
 
 
 def in_chrome(el: HtmlElement) -> bool:
+    """True inside page furniture. The classes of <body> and <html> describe the whole page's
+    layout ("gp-right-sidebar", "has-related"), not the element."""
     for node in (el, *el.iterancestors()):
+        if node.tag in ("body", "html"):
+            return False
         marker = f"{node.get('class', '')} {node.get('id', '')}".lower()
         if node.tag in ("nav", "footer", "aside") or (marker.strip() and CHROME.search(marker)):
             return True

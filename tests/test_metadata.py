@@ -256,3 +256,138 @@ def test_language_canonical_and_site_name():
     assert metadata.language(found) == "en"
     assert metadata.canonical_url(found) == "http://www.x.test/news/1?ref=x"
     assert metadata.site_name(found) == "The Outlet"
+
+
+# Headline rules on the kinds of page real outlets serve (pipeline/headline.py).
+
+STORY = [
+    "Jack Nicholson and Morgan Freeman's buddy movie The Bucket List ended the three-week reign of "
+    "National Treasure at the North American box office, taking an estimated $19.5 million.",
+    "The movie veterans' new film, about two cancer patients living it up before they die, opened on "
+    "limited release on Christmas Day and expanded to nearly 2,900 theatres on Friday.",
+]
+
+
+def story_page(title: str, above: str, head: str = "", body_class: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f"<html><head><title>{title}</title>{head}</head><body class='{body_class}'>"
+        "<div id='nav'><a href='/'>Home</a> <a href='/ent/'>Entertainment</a></div>"
+        f"<table><tr><td>{above}<div class='byline'>By Staff</div>{paragraphs}</td></tr></table>"
+        "</body></html>"
+    )
+
+
+def test_a_heading_marked_by_its_class_is_the_headline_the_title_names():
+    html = story_page(
+        "'Bucket List' Tops Box Office - Entertainment News, Celebrity Gossip and Movie Reviews",
+        "<td class='arttitle'>'Bucket List' Tops Box Office</td>",
+    )
+    found = page(html, "http://www.starpulse.com/news/1")
+    assert metadata.title(found) == "'Bucket List' Tops Box Office"
+
+
+def test_of_several_headings_the_title_names_the_headline_says_most():
+    html = """<html><head><title>SFGate: World Views : Another political murder in Lebanon</title></head>
+      <body><h1>SFGate: World Views</h1><h2>Another political murder in Lebanon</h2><p>x</p></body></html>"""
+    found = page(html, "http://www.example.com/blogs/1")
+    assert metadata.title(found) == "Another political murder in Lebanon"
+
+
+def test_a_heading_that_names_the_outlet_is_not_the_headline():
+    html = """<html><head><title>'Surge' banned | The Times Leader Online</title></head>
+      <body><h1>The Times Leader Online</h1><h2>'Surge' banned</h2><p>x</p></body></html>"""
+    assert metadata.title(page(html, "http://www.timesleader.com/news/1")) == "'Surge' banned"
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "outlet"),
+    [
+        ("The Telegraph", "http://www.telegraphindia.com/1/x", True),
+        ("Starpulse Entertainment News Blog", "http://www.starpulse.com/news/1", True),
+        ("SJSUSpartans.com Official Web Site", "http://sjsuspartans.cstv.com/x", True),
+        ("CTV Toronto", "http://toronto.ctv.ca/x", True),
+        ("Starpulse readers pick the best films of the year", "http://www.starpulse.com/news/1", False),
+        ("Toronto police arrest two", "http://toronto.ctv.ca/x", False),
+        ("Algeria", "http://www.adnkronos.com/x", False),
+    ],
+)
+def test_names_outlet(name, url, outlet):
+    assert metadata.names_outlet(name, url) is outlet
+
+
+def test_a_heading_is_taken_from_the_title_only_whole_at_its_start_or_end():
+    html = """<html><head><title>The Open Journalism Project: Better Student Journalism — Medium</title>
+      <meta property="og:title" content="The Open Journalism Project: Better Student Journalism"></head>
+      <body><h2>Open Journalism Project:</h2><p>x</p></body></html>"""
+    assert metadata.title(page(html)) == "The Open Journalism Project: Better Student Journalism"
+    html = """<html><head><title>Adnkronos international Algeria: Al-Qaeda claims northern attack</title>
+      </head><body><h4>Algeria: Al-Qaeda claims northern attack</h4><p>x</p></body></html>"""
+    found = page(html, "http://www.adnkronos.com/1")
+    assert metadata.title(found) == "Algeria: Al-Qaeda claims northern attack"
+
+
+def test_quotes_and_anchor_marks_do_not_hide_the_heading_the_title_names():
+    html = """<html><head><title>Pakistans Stocks And Currency Pay Heavy Price (from The Herald )</title>
+      </head><body><h1>Pakistan’s stocks and currency pay heavy price</h1><p>x</p></body></html>"""
+    assert metadata.title(page(html)) == "Pakistan’s stocks and currency pay heavy price"
+    html = """<html><head><title>Evolve: Shared Mutable History — evolve extension for Mercurial</title>
+      </head><body><h1>Docs</h1><h1>Evolve: Shared Mutable History¶</h1></body></html>"""
+    assert metadata.title(page(html)) == "Evolve: Shared Mutable History"
+
+
+def test_declared_titles_dublin_core_first_and_rdfa_lists_of_properties():
+    head = """<meta property="og:title twitter:title" content="A title for sharing">
+      <meta property="x:title dc:title" content="The document's title">"""
+    html = f"<html><head><title>Title Element</title>{head}</head><body><h1>Other</h1></body></html>"
+    assert metadata.title(page(html)) == "The document's title"
+    html = """<html><head><meta name="parsely-title" content="Some Other Title"></head>
+      <body><h1>Test document title</h1></body></html>"""
+    assert metadata.title(page(html)) == "Some Other Title"
+
+
+def test_a_title_that_names_only_the_site_gives_way_to_the_heading_above_the_body():
+    above = "<p class='storyhead'><b>'Bucket List' Tops Box Office</b></p>"
+    html = story_page("Starpulse Movie News", above)
+    found = page(html, "http://www.starpulse.com/news/1")
+    assert metadata.title(found, STORY) == "'Bucket List' Tops Box Office"
+    assert metadata.title(found) == "Starpulse Movie News"  # without the body, no place
+    # a tagline shares none of the article's words
+    tagline = story_page("Summit Daily News for Breckenridge, Keystone, Copper and Frisco Colorado", above)
+    assert metadata.title(page(tagline), STORY) == "'Bucket List' Tops Box Office"
+    # labels of forms are no headline
+    label = story_page("Starpulse Entertainment News Blog", "<h3>Search Starpulse for:</h3>")
+    assert metadata.title(page(label, "http://www.starpulse.com/news/1"), STORY) != "Search Starpulse for:"
+
+
+def test_a_title_that_holds_the_headline_wins_over_a_section_heading_above_the_body():
+    html = story_page("Bucket List tops the box office for Nicholson and Freeman | Arts", "<h2>Kid's TV</h2>")
+    assert metadata.title(page(html), STORY) == "Bucket List tops the box office for Nicholson and Freeman"
+
+
+def test_the_heading_above_a_body_written_without_spaces():
+    lines = ["一波波接續性低溫寒流報到已將新竹尖石鄉後山一帶層層山巒披上嫣紅的彩衣玉峰道路一路上雲氣山嵐滯留山頭順路下切蜿蜒道路後不久即抵達"]
+    html = f"""<html><head><title>痞客邦 PIXNET</title></head><body><h1>痞客邦 PIXNET</h1>
+      <div class="article"><h2 class="title">美樹營地賞楓</h2><p>{lines[0]}</p></div></body></html>"""
+    assert metadata.title(page(html, "http://x.pixnet.net/blog/1"), lines) == "美樹營地賞楓"
+
+
+def test_page_layout_classes_on_body_do_not_make_the_article_furniture():
+    html = """<html><head></head><body class="single gp-right-sidebar has-related">
+      <h1 class="article-title">Vidyard Introduces New Features on its Video Platform</h1>
+      <div class="byline">By Dana Whitfield</div><p>x</p></body></html>"""
+    found = page(html)
+    assert metadata.title(found) == "Vidyard Introduces New Features on its Video Platform"
+    assert page_authors(found) == ["Dana Whitfield"]
+
+
+def test_json_ld_in_cdata_is_read():
+    script = """<script type="application/ld+json">
+    <![CDATA[
+    {"@type": "NewsArticle", "headline": "H", "datePublished": "2014-12-19T14:05:00-05:00",
+     "author": {"@type": "Person", "name": "Dana Whitfield"}}
+    ]]>
+    </script>"""
+    found = page(f"<html><head>{script}</head><body><p>x</p></body></html>")
+    assert page_authors(found) == ["Dana Whitfield"]
+    assert dates.page_dates(found, FIXTURE_NOW).published == dt.datetime(2014, 12, 19, 14, 5, tzinfo=EST)
