@@ -155,11 +155,27 @@ def _visible_byline(page: PageMeta) -> list[str]:
     return []
 
 
+def _typed_people(page: PageMeta) -> list[str]:
+    """Authors the page types as persons (JSON-LD Person, microdata schema.org/Person)."""
+    authors = page.article.get("author")
+    people = [
+        a["name"]
+        for a in (authors if isinstance(authors, list) else [authors])
+        if isinstance(a, dict) and jsonld_types(a) & PERSON_TYPES and isinstance(a.get("name"), str)
+    ]
+    for el in page.tree.xpath('descendant::body/descendant::*[@itemprop and @itemscope]'):
+        if "author" in el.get("itemprop", "").split() and "person" in el.get("itemtype", "").lower():
+            names = el.xpath('descendant::*[@itemprop="name"]')
+            people.append((names[0] if names else el).text_content())
+    return people
+
+
 def page_authors(page: PageMeta, outlet: str | None = None) -> list[str]:
-    """The first source that yields names: JSON-LD, microdata, meta tags, the visible byline."""
+    """The first source that yields names: JSON-LD, microdata, meta tags, the visible byline.
+    A person the page types as its author stays, even when the site bears their name."""
     micro = page.microdata.get("author")
     meta = next(([v] for key in AUTHOR_META for v in page.meta.get(key, ()) if v.strip()), None)
     for source in (_jsonld_people(page), micro, meta):
         if source is not None and (names := clean_names(source, outlet)):
             return names
-    return clean_names(_visible_byline(page), outlet)
+    return clean_names(_visible_byline(page), outlet) or clean_names(_typed_people(page))

@@ -391,3 +391,13 @@ def test_json_ld_in_cdata_is_read():
     found = page(f"<html><head>{script}</head><body><p>x</p></body></html>")
     assert page_authors(found) == ["Dana Whitfield"]
     assert dates.page_dates(found, FIXTURE_NOW).published == dt.datetime(2014, 12, 19, 14, 5, tzinfo=EST)
+
+
+def test_a_person_typed_as_author_stays_when_the_site_bears_their_name():
+    html = """<html><head><meta property="og:site_name" content="Haki Benita"></head><body>
+      <span itemprop="author" itemscope itemtype="http://schema.org/Person">
+      <span itemprop="name">Haki Benita</span></span><p>x</p></body></html>"""
+    assert page_authors(page(html), outlet="Haki Benita") == ["Haki Benita"]
+    # an outlet named in the author meta tag is still no author
+    html = """<html><head><meta name="author" content="BBC News"></head><body><p>x</p></body></html>"""
+    assert page_authors(page(html), outlet="BBC News") == []
