@@ -86,8 +86,10 @@ replay: $(STAMP) $(PYWB_STAMP)
 report: $(STAMP)
 	$(PY) -m pipeline report
 
-# The extraction benchmark (bench/extraction.py) on ../shared/extraction-dev (EXTRACTION_DEV=...):
-# the libraries it compares against are the `bench` extra, installed into .venv on first use.
+# The extraction benchmark (bench/extraction.py) on the three sets of ../shared/extraction-dev
+# (EXTRACTION_DEV=...): L3S-GN1, trafilatura-eval and readability-pages, a table per set and
+# var/bench/extraction.json. The libraries it compares against are the `bench` extra, installed into
+# .venv on first use. BENCH_ARGS="--sets l3s-gn1 --only ours,trafilatura --worst 20" for a part.
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
@@ -95,7 +97,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	@touch $(BENCH_STAMP)
 
 bench-extract: $(BENCH_STAMP)
-	$(PY) -m bench.extraction
+	$(PY) -m bench.extraction $(BENCH_ARGS)
 
 # Story clustering's pairwise precision and recall on labelled pairs made from
 # ../shared/extraction-dev (EXTRACTION_DEV=...), and near-duplicate lookup time against 10k, 100k

@@ -1,61 +1,42 @@
 """Extraction benchmark: our extractor beside plain trafilatura, readability and newspaper4k, on the
 same pages in the same run (`make bench-extract`, or `python -m bench.extraction`).
 
-Data: a folder laid out as `shared/extraction-dev` (`html/<id>.html.gz` and `ground-truth.jsonl`
-with `id`, `url`, `text` and optionally `title`), from $EXTRACTION_DEV, by default
-`<project>/../shared/extraction-dev`. Scores follow that folder's README: per page, both texts are
-lowercased and split on whitespace, `overlap` is the size of the multiset intersection,
-precision = overlap / extracted tokens, recall = overlap / truth tokens, F1 their harmonic mean;
-the table shows the mean over pages. An empty extraction scores precision 0 (and 1 when the truth
-is empty too). Title accuracy is the share of pages with a ground-truth headline whose headline
-matches exactly after normalization (Unicode NFKC, case, quotes, dashes, spacing, end
-punctuation). ms/page is wall time divided by pages, after one warm-up page per extractor; the
-extractors take the pages in turn, so that load on the machine weighs on all alike.
+Data: `shared/extraction-dev` from $EXTRACTION_DEV (by default `<project>/../shared/extraction-dev`),
+with up to three sets, each scored as that folder's README says (bench/extraction_sets.py): L3S-GN1
+(token P/R/F1 against annotated text, headline accuracy), trafilatura-eval (must-have and
+must-not-have passages, summed over pages) and readability-pages (headline, byline and date accuracy;
+the `readerable` flag against the "no article" answer). A set whose folder is missing is skipped.
 
-Our extractor runs through `pipeline.extract_cli.extract_record`, the `extract` command's path,
-and is scored on its `text` (body without headline); the others on their main text output.
+Our extractor runs through `pipeline.extract_cli.extract_record` from the raw bytes (the `extract`
+command's path, charset handling included) and is scored on its `text` (body without headline); the
+others get the page decoded by its own declaration. Every extractor takes each page in turn, in a
+pool of worker processes (--jobs), so that load on the machine weighs on all alike; ms/page is the
+time of its calls in the workers, after one warm-up page each.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
+import multiprocessing
 import os
-import re
 import sys
 import time
-import unicodedata
-import warnings
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+from bench.extraction_sets import SCORERS, SETS, Page, Score, normalize_title, score  # noqa: F401
+from bench.extractors import EXTRACTORS, INSTALL_HINT, Extractor, Output, decode, trafilatura_metadata
 from pipeline.paths import PROJECT_ROOT, data_dir
 
-Extractor = Callable[[str, bytes, str], tuple[str, str | None]]  # (html, raw bytes, url) -> text, title
+WARM_UP = (
+    b"<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
+    + (b"<p>" + b"A sentence for the warm-up page, long enough to count as text. " * 8 + b"</p>") * 4
+    + b"</article></body></html>"
+)
 
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    precision: float
-    recall: float
-    f1: float
-
-
-@dataclass(slots=True)
-class Result:
-    name: str
-    available: bool = True
-    note: str = ""
-    precision: float = 0.0
-    recall: float = 0.0
-    f1: float = 0.0
-    title_accuracy: float | None = None
-    ms_per_page: float = 0.0
-    pages: dict[str, dict] = field(default_factory=dict)
+_extractors: dict[str, Extractor] = {}
 
 
 def default_data() -> Path:
@@ -63,239 +44,173 @@ def default_data() -> Path:
     return Path(configured) if configured else PROJECT_ROOT.parent / "shared" / "extraction-dev"
 
 
-def score(extracted: str, truth: str) -> Score:
-    """Token-level precision, recall and F1 of one page (lowercased, whitespace split, multiset)."""
-    got, want = extracted.lower().split(), truth.lower().split()
-    if not want:
-        return Score(1.0, 1.0, 1.0) if not got else Score(0.0, 1.0, 0.0)
-    if not got:
-        return Score(0.0, 0.0, 0.0)
-    overlap = sum((Counter(got) & Counter(want)).values())
-    precision, recall = overlap / len(got), overlap / len(want)
-    f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
-    return Score(precision, recall, f1)
-
-
-def normalize_title(title: str | None) -> str:
-    text = unicodedata.normalize("NFKC", title or "").lower()
-    text = re.sub("[\u2018\u2019\u201a\u201b`\u00b4]", "'", text)
-    text = re.sub("[\u201c\u201d\u201e]", '"', text)
-    text = re.sub("[\u2010-\u2015]", "-", text)
-    return " ".join(text.split()).strip(" .:;,!?-|\"'")
-
-
-def load_pages(data: Path, limit: int | None = None) -> list[dict]:
-    """Ground-truth rows with their HTML bytes under `raw`."""
-    pages = []
-    with (data / "ground-truth.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                row["raw"] = gzip.decompress((data / "html" / f"{row['id']}.html.gz").read_bytes())
-                pages.append(row)
-                if limit and len(pages) >= limit:
-                    break
-    return pages
-
-
-# The extractors. Each takes the page decoded as UTF-8 (as the data set's README says it is), the
-# raw bytes and the URL, and returns its main text and headline.
-
-
-def ours(favor: str = "balanced") -> Extractor:
-    from pipeline.extract_cli import extract_record
-
-    def run(html: str, raw: bytes, url: str) -> tuple[str, str | None]:
-        record = extract_record(raw, url, favor)
-        return str(record["text"] or ""), record["title"]  # type: ignore[return-value]
-
-    return run
-
-
-def plain_trafilatura() -> Extractor:
-    import trafilatura
-
-    def run(html: str, raw: bytes, url: str) -> tuple[str, str | None]:
-        return trafilatura.extract(html) or "", None
-
-    return run
-
-
-def trafilatura_title(html: str) -> str | None:
-    """trafilatura's headline, from its metadata extractor (not timed: `extract` gives none)."""
-    import trafilatura
-
-    return trafilatura.extract_metadata(html).title
-
-
-def readability() -> Extractor:
-    import lxml.html
-    from readability import Document
-
-    def run(html: str, raw: bytes, url: str) -> tuple[str, str | None]:
-        document = Document(html)
-        summary = document.summary(html_partial=True)
-        fragment = lxml.html.fragment_fromstring(summary, create_parent="div") if summary.strip() else None
-        if fragment is not None:
-            for el in fragment.iter("p", "div", "li", "h1", "h2", "h3", "h4", "br", "td", "blockquote"):
-                el.tail = "\n" + (el.tail or "")
-        return (fragment.text_content() if fragment is not None else ""), document.short_title()
-
-    return run
-
-
-def newspaper4k() -> Extractor:
-    with warnings.catch_warnings():  # "nltk is not installed": only its NLP extras need it
-        warnings.simplefilter("ignore")
-        import newspaper
-
-    def run(html: str, raw: bytes, url: str) -> tuple[str, str | None]:
-        article = newspaper.Article(url, fetch_images=False)
-        with warnings.catch_warnings():  # dateutil on the page's own date strings
-            warnings.simplefilter("ignore")
-            article.download(input_html=html)
-            article.parse()
-        return article.text or "", article.title
-
-    return run
-
-
-EXTRACTORS: dict[str, Callable[..., Extractor]] = {
-    "ours": ours,
-    "trafilatura": plain_trafilatura,
-    "readability": readability,
-    "newspaper4k": newspaper4k,
-}
-INSTALL_HINT = "not installed: make bench-extract (pip install -e '.[bench]')"
-
-
-def run_all(makers: dict[str, Callable[[], Extractor]], pages: list[dict]) -> list[Result]:
-    """Every extractor on every page. Pages are taken in turn by each extractor (round robin), so
-    a change in machine load while the benchmark runs weighs on all of them alike."""
-    results: dict[str, Result] = {}
-    extractors: dict[str, Extractor] = {}
-    for name, make in makers.items():
+def make_extractors(names: Sequence[str], favor: str) -> dict[str, str]:
+    """Builds the named extractors in this process; returns the note of each one that is missing."""
+    missing = {}
+    for name in names:
+        make = partial(EXTRACTORS[name], favor=favor) if name == "ours" else EXTRACTORS[name]
         try:
-            extractors[name] = make()
-            results[name] = Result(name)
+            _extractors[name] = make()
         except ImportError as exc:
-            results[name] = Result(name, available=False, note=f"{INSTALL_HINT} ({exc.name})")
-    htmls = [page["raw"].decode("utf-8", errors="replace") for page in pages]
-
-    def call(name: str, i: int) -> tuple[str, str | None]:
+            missing[name] = f"{INSTALL_HINT} ({exc.name})"
+    for run in _extractors.values():
         try:
-            return extractors[name](htmls[i], pages[i]["raw"], pages[i]["url"])
-        except Exception as exc:  # a crash on one page counts as an empty extraction
-            return "", f"<{type(exc).__name__}>"
+            run(WARM_UP.decode(), WARM_UP, "http://warm.up/news/page.html")
+        except Exception:  # noqa: S110 - a warm-up only loads code
+            pass
+    return missing
 
-    outputs: dict[str, list[tuple[str, str | None]]] = {name: [] for name in extractors}
-    seconds = dict.fromkeys(extractors, 0.0)
-    for name in extractors:
-        call(name, 0)  # warm-up: imports and caches, not the page
-    for i in range(len(pages)):
-        for name in extractors:
-            started = time.perf_counter()
-            outputs[name].append(call(name, i))
-            seconds[name] += time.perf_counter() - started
-    for name, produced in outputs.items():
+
+def run_page(page: Page) -> dict[str, tuple[Output, float]]:
+    """Every extractor on one page: its output and seconds (a crash is an empty output)."""
+    html = decode(page.raw)
+    done = {}
+    for name, run in _extractors.items():
+        started = time.perf_counter()
+        try:
+            out = run(html, page.raw, page.url)
+        except Exception:
+            out = Output()
+        seconds = time.perf_counter() - started
         if name == "trafilatura":
-            produced = [(text, trafilatura_title(htmls[i])) for i, (text, _) in enumerate(produced)]
-        results[name] = score_all(name, produced, pages, 1000 * seconds[name] / len(pages))
-    return list(results.values())
+            try:
+                title, byline, date = trafilatura_metadata(html, page.url)
+            except Exception:
+                title = byline = date = None
+            out = Output(out.text, title, byline, date, out.article)
+        done[name] = (out, seconds)
+    return done
 
 
-def score_all(name: str, outputs: list[tuple[str, str | None]], pages: list[dict], ms: float) -> Result:
-    result = Result(name, ms_per_page=ms)
-    titled = title_hits = 0
-    for page, (text, title) in zip(pages, outputs, strict=True):
-        page_score = score(text, page["text"])
-        hit = None
-        if page.get("title"):
-            titled += 1
-            hit = normalize_title(title) == normalize_title(page["title"])
-            title_hits += hit
-        result.pages[page["id"]] = asdict(page_score) | {"title_match": hit}
-        result.precision += page_score.precision / len(pages)
-        result.recall += page_score.recall / len(pages)
-        result.f1 += page_score.f1 / len(pages)
-    result.title_accuracy = title_hits / titled if titled else None
-    return result
+def run_set(pages: list[Page], names: list[str], favor: str, jobs: int) -> dict[str, list]:
+    """{extractor: [(Output, seconds) per page]} in page order."""
+    if jobs <= 1:
+        make_extractors(names, favor)
+        rows = [run_page(p) for p in pages]
+    else:
+        with multiprocessing.get_context("fork").Pool(jobs, make_extractors, (names, favor)) as pool:
+            rows = pool.map(run_page, pages, chunksize=4)
+    available = rows[0].keys() if rows else []
+    return {name: [row[name] for row in rows] for name in available}
 
 
-def table(results: list[Result], pages: int) -> str:
-    lines = [
-        f"Extraction on {pages} pages (mean per page)",
-        "",
-        "| extractor | precision | recall | F1 | title accuracy | ms/page |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+def body_table(name: str, pages: int, results: dict) -> list[str]:
+    body_keys = [
+        k for k in ("precision", "recall", "f1", "accuracy") if any(k in r["body"] for r in results.values())
     ]
-    for r in results:
-        if not r.available:
-            lines.append(f"| {r.name} | {r.note} | | | | |")
+    if not body_keys:
+        return []
+    lines = [f"{name}: body, {pages} pages", "", "| extractor | " + " | ".join(body_keys) + " | ms/page |"]
+    lines.append("| --- |" + " ---: |" * (len(body_keys) + 1))
+    for extractor, r in results.items():
+        if not r["available"]:
+            lines.append(f"| {extractor} | {r['note']} |" + " |" * len(body_keys))
             continue
-        title = f"{r.title_accuracy:.3f}" if r.title_accuracy is not None else "n/a"
-        lines.append(
-            f"| {r.name} | {r.precision:.3f} | {r.recall:.3f} | {r.f1:.3f} | {title} | {r.ms_per_page:.1f} |"
-        )
-    return "\n".join(lines)
+        cells = " | ".join(f"{r['body'][k]:.3f}" for k in body_keys)
+        lines.append(f"| {extractor} | {cells} | {r['ms_per_page']:.1f} |")
+    return lines + [""]
 
 
-def verdict(results: list[Result]) -> str:
-    """Whether ours beats every other F1 at no more than twice plain trafilatura's time."""
-    by_name = {r.name: r for r in results if r.available}
-    if "ours" not in by_name:
+def metadata_table(name: str, pages: int, results: dict) -> list[str]:
+    first = next((r["metadata"] for r in results.values() if r["available"]), {})
+    fields = [f for f in ("title", "byline", "date") if f in first]
+    if not fields:
+        return []
+    gate = "readerable_pages" in first
+    head = [f"{f} ({first[f + '_pages']})" if f + "_pages" in first else f for f in fields]
+    if gate:
+        head += [
+            f"readerable dropped (of {first['readerable_pages']})",
+            f"not readerable kept (of {first['not_readerable_pages']})",
+        ]
+    lines = [f"{name}: metadata, {pages} pages", "", "| extractor | " + " | ".join(head) + " |"]
+    lines.append("| --- |" + " ---: |" * len(head))
+    for extractor, r in results.items():
+        if not r["available"]:
+            continue
+        m = r["metadata"]
+        cells = ["n/a" if m[f] is None else f"{m[f]:.3f}" for f in fields]
+        if gate:
+            cells += [str(m["dropped_readerable"]), str(m["kept_not_readerable"])]
+        lines.append(f"| {extractor} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def verdict(results: dict) -> str:
+    """Whether ours has the best body F1 of the set."""
+    scored = {n: r["body"]["f1"] for n, r in results.items() if r["available"] and "f1" in r["body"]}
+    if "ours" not in scored or len(scored) < 2:
         return ""
-    mine = by_name["ours"]
-    others = [r for name, r in by_name.items() if name != "ours"]
-    beaten = all(mine.f1 > r.f1 for r in others)
-    parts = [f"F1 above {', '.join(r.name for r in others)}: {'yes' if beaten else 'no'}"] if others else []
-    if "trafilatura" in by_name:
-        ratio = mine.ms_per_page / by_name["trafilatura"].ms_per_page
-        parts.append(f"time {ratio:.2f}x plain trafilatura (target <= 2x): {'yes' if ratio <= 2 else 'no'}")
-    return "; ".join(parts)
+    best = max((f1, n) for n, f1 in scored.items() if n != "ours")
+    met = "yes" if scored["ours"] >= best[0] else "no"
+    return f"body F1: ours {scored['ours']:.3f}, best other {best[1]} {best[0]:.3f}: {met}"
+
+
+def worst(per_page: dict, count: int) -> list[str]:
+    """Our weakest pages of a set (lowest F1 or most passages wrong), to read by hand."""
+
+    def badness(row: dict) -> float:
+        return -row["f1"] if "f1" in row else row.get("fn", 0) + row.get("fp", 0)
+
+    ranked = sorted(per_page.items(), key=lambda kv: badness(kv[1]), reverse=True)[:count]
+    return [f"  {page}: {json.dumps(row)}" for page, row in ranked]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.extraction", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: $EXTRACTION_DEV)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated sets to run")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
     parser.add_argument("--only", default=",".join(EXTRACTORS), help="comma-separated extractors to run")
     parser.add_argument("--favor", choices=("balanced", "precision", "recall"), default="balanced")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
+    parser.add_argument("--worst", type=int, default=0, help="list our N weakest pages of each set")
     parser.add_argument(
         "--output", type=Path, default=None, help="JSON results (default: var/bench/extraction.json)"
     )
     args = parser.parse_args(argv)
     data = args.data or default_data()
-    if not (data / "ground-truth.jsonl").is_file():
-        print(
-            f"bench.extraction: no data set at {data} (ground-truth.jsonl missing); set EXTRACTION_DEV",
-            file=sys.stderr,
-        )
-        return 2
-    pages = load_pages(data, args.limit)
-    if not pages:
-        print(f"bench.extraction: {data}/ground-truth.jsonl lists no pages", file=sys.stderr)
-        return 2
-    makers: dict[str, Callable[[], Extractor]] = {}
-    for name in (n.strip() for n in args.only.split(",") if n.strip()):
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    for name in names:
         if name not in EXTRACTORS:
             parser.error(f"unknown extractor {name!r}; choose from {', '.join(EXTRACTORS)}")
-        makers[name] = partial(EXTRACTORS[name], favor=args.favor) if name == "ours" else EXTRACTORS[name]
-    results = run_all(makers, pages)
-    print(table(results, len(pages)))
-    if line := verdict(results):
-        print("\n" + line)
+    wanted = [s.strip() for s in args.sets.split(",") if s.strip()]
+    for name in wanted:
+        if name not in SETS:
+            parser.error(f"unknown set {name!r}; choose from {', '.join(SETS)}")
+    found = {s: data / SETS[s][0] for s in wanted if (data / SETS[s][0] / SETS[s][1]).is_file()}
+    if not found:
+        marks = ", ".join(f"{SETS[s][0]}/{SETS[s][1]}" for s in wanted)
+        print(
+            f"bench.extraction: no data set at {data} (none of {marks}); set EXTRACTION_DEV", file=sys.stderr
+        )
+        return 2
+    report: dict = {"data": str(data), "favor": args.favor, "sets": {}}
+    for set_name, folder in found.items():
+        pages = SETS[set_name][2](folder, args.limit)
+        if not pages:
+            print(f"bench.extraction: {set_name} at {folder} lists no pages", file=sys.stderr)
+            continue
+        outputs = run_set(pages, names, args.favor, args.jobs)
+        results = {}
+        for name in names:
+            if name not in outputs:
+                results[name] = {"available": False, "note": INSTALL_HINT, "body": {}, "metadata": {}}
+                continue
+            scores, per_page = SCORERS[set_name](pages, [out for out, _ in outputs[name]])
+            ms = 1000 * sum(s for _, s in outputs[name]) / len(pages)
+            results[name] = {"available": True, "ms_per_page": ms, **scores, "pages": per_page}
+        lines = body_table(set_name, len(pages), results) + metadata_table(set_name, len(pages), results)
+        if line := verdict(results):
+            lines.append(line + "\n")
+        if args.worst and "ours" in outputs and set_name != "readability-pages":
+            lines += [f"our {args.worst} weakest pages:", *worst(results["ours"]["pages"], args.worst), ""]
+        print("\n".join(lines), flush=True)
+        report["sets"][set_name] = {"pages": len(pages), "verdict": verdict(results), "results": results}
     output = args.output or data_dir() / "bench" / "extraction.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "data": str(data),
-        "pages": len(pages),
-        "favor": args.favor,
-        "verdict": verdict(results),
-        "results": [asdict(r) for r in results],
-    }
     output.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwritten: {output}")
+    print(f"written: {output}")
     return 0
 
 

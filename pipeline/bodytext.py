@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "deduplicate": False}
 AGREEMENT = 0.5  # share of a paragraph's words readability must also have
 MIN_READABILITY_WORDS = 20  # below this readability found no article, and is not asked
+# Readability picks one block. When its text is under MIN_COVERAGE of trafilatura's words it picked
+# a fragment (one paragraph of a product page, a caption) and has no say; under PARTIAL_COVERAGE it
+# likely picked one part of an article split over several containers, and may then only drop weak
+# lines: a full sentence paragraph of SENTENCE_WORDS or more stays.
+MIN_COVERAGE = 0.2
+PARTIAL_COVERAGE = 0.5
+SENTENCE_WORDS = 15
+_SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]:;\u3002\uff01\uff1f]$")
 # Readability costs ~0.25 s per MB and such pages are mostly reader comments, which trafilatura
 # already leaves out: above this size its check is skipped.
 READABILITY_MAX_CHARS = 1_000_000
@@ -150,15 +158,22 @@ def _words(line: str) -> list[str]:
     return [w for w in line.lower().split() if _WORD.search(w)]
 
 
-def agreeing(lines: list[str], reference: list[str]) -> list[str]:
-    """The lines whose words are mostly (AGREEMENT) in the reference text too."""
+def agreeing(lines: list[str], reference: list[str], keep_sentences: bool = False) -> list[str]:
+    """The lines whose words are mostly (AGREEMENT) in the reference text too; with
+    `keep_sentences`, also every paragraph of full sentences (see PARTIAL_COVERAGE)."""
     known = {w for line in reference for w in _words(line)}
     kept = []
     for line in lines:
         words = _words(line)
         if words and sum(w in known for w in words) >= AGREEMENT * len(words):
             kept.append(line)
+        elif keep_sentences and len(words) >= SENTENCE_WORDS and _SENTENCE_END.search(line):
+            kept.append(line)
     return kept
+
+
+def _word_count(lines: list[str]) -> int:
+    return sum(len(line.split()) for line in lines)
 
 
 def extract_body(html: str, url: str, favor: str = "balanced") -> Body:
@@ -169,9 +184,14 @@ def extract_body(html: str, url: str, favor: str = "balanced") -> Body:
     reference = _readability_lines(html, url) if len(html) <= READABILITY_MAX_CHARS or not lines else []
     if not lines:
         return Body(tuple(reference), "readability" if reference else "trafilatura")
-    if sum(len(line.split()) for line in reference) < MIN_READABILITY_WORDS:
-        return Body(tuple(lines), "trafilatura")
-    kept = agreeing(lines, reference)
-    if not kept:
-        return Body(tuple(lines), "trafilatura")
+    kept = reconcile(lines, reference)
     return Body(tuple(kept), "trafilatura+readability" if len(kept) < len(lines) else "trafilatura")
+
+
+def reconcile(lines: list[str], reference: list[str]) -> list[str]:
+    """trafilatura's lines that readability's text backs, as far as readability has a say."""
+    reference_words = _word_count(reference)
+    coverage = reference_words / max(1, _word_count(lines))
+    if reference_words < MIN_READABILITY_WORDS or coverage < MIN_COVERAGE:
+        return lines
+    return agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE) or lines

@@ -1,5 +1,6 @@
-"""The extraction benchmark's scoring, and a run of it on a tiny data set made here from fixture
-pages (never shared/extraction-dev, which a test machine may not have)."""
+"""The extraction benchmark's scoring, and a run of it on tiny data sets made here from fixture
+pages in each of extraction-dev's three layouts (never shared/extraction-dev, which a test machine
+may not have)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import pytest
 
 from bench import extraction
-from bench.extraction import Score, normalize_title, score
+from bench.extraction_sets import Score, normalize_byline, normalize_title, passages, score
 from pipeline.fixtureweb.routes import route
 
 
@@ -46,38 +47,107 @@ def test_title_normalization():
     assert normalize_title("A") != normalize_title("B")
 
 
+def test_byline_normalization():
+    assert normalize_byline("By Stella Kim and Jennifer Jett") == normalize_byline(
+        "Jennifer Jett, Stella Kim"
+    )
+    assert normalize_byline("By\n\t\tScott Cunningham") == normalize_byline("Scott Cunningham")
+    assert normalize_byline("Scott Cunningham") != normalize_byline("Scott Miller")
+
+
+def test_passages_are_found_whitespace_collapsed_and_case_sensitive():
+    truth = {"with": ["first  line\nof text", "Missing bit"], "without": ["Share this", "Cookies"]}
+    counts = passages("The first line of text.\nShare   this page", truth)
+    assert counts == {"tp": 1, "fn": 1, "fp": 1, "tn": 1}
+    assert passages("the FIRST LINE OF TEXT", {"with": ["first line of text"]}) == {"fn": 1}
+
+
+def _gz(path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(body))
+
+
 @pytest.fixture
 def tiny_data(site, tmp_path):
-    """Four fixture articles as a data set in extraction-dev's layout (headline + paragraphs)."""
+    """Fixture articles laid out as extraction-dev's three sets: four with annotated text, three
+    with passages, and three plus a not-found page with expected metadata."""
     data = tmp_path / "dev"
-    (data / "html").mkdir(parents=True)
-    pages = [p for p in site.articles("on") if not p.charset and not p.mojibake][:4]
+    pages = [p for p in site.articles("on") if not p.charset and not p.mojibake][:7]
+    data.mkdir()
     with (data / "ground-truth.jsonl").open("w", encoding="utf-8") as fh:
-        for n, page in enumerate(pages):
-            body = route(site, page.host, page.path).body
-            (data / "html" / f"page{n}.html.gz").write_bytes(gzip.compress(body))
+        for n, page in enumerate(pages[:4]):
+            _gz(data / "html" / f"page{n}.html.gz", route(site, page.host, page.path).body)
             row = {"id": f"page{n}", "url": page.url, "title": page.title, "text": "\n".join(page.paragraphs)}
             fh.write(json.dumps(row) + "\n")
+    expectations = {}
+    for n, page in enumerate(pages[4:]):
+        _gz(data / "trafilatura-eval" / "html" / f"{n:04d}.html.gz", route(site, page.host, page.path).body)
+        with_ = [page.paragraphs[0][:60], page.paragraphs[-1][-60:]]
+        expectations[f"{n:04d}"] = {"url": page.url, "with": with_, "without": ["Share on Facebook"]}
+    (data / "trafilatura-eval" / "expectations.json").write_text(json.dumps(expectations))
+    expected = {}
+    for n, page in enumerate(pages[:3]):
+        _gz(
+            data / "readability-pages" / "html" / f"article-{n}.html.gz",
+            route(site, page.host, page.path).body,
+        )
+        expected[f"article-{n}"] = {
+            "title": page.title,
+            "byline": "By " + " and ".join(page.authors),
+            "publishedTime": page.published.isoformat(),
+            "readerable": True,
+        }
+    _gz(
+        data / "readability-pages" / "html" / "missing.html.gz",
+        route(site, pages[0].host, "/no/such/page/").body,
+    )
+    expected["missing"] = {"title": None, "byline": None, "publishedTime": None, "readerable": False}
+    (data / "readability-pages" / "expected-metadata.json").write_text(json.dumps(expected))
     return data
 
 
-def test_benchmark_runs_on_a_tiny_data_set(tiny_data, tmp_path, monkeypatch, capsys):
+def test_benchmark_runs_on_tiny_data_sets(tiny_data, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("EXTRACTION_DEV", str(tmp_path / "elsewhere"))  # --data wins
-    assert (
-        extraction.main(["--data", str(tiny_data), "--only", "ours,trafilatura,readability,newspaper4k"]) == 0
-    )
+    argv = ["--data", str(tiny_data), "--only", "ours,trafilatura,readability,newspaper4k", "--jobs", "2"]
+    assert extraction.main(argv) == 0
     out = capsys.readouterr().out
+    for heading in (
+        "l3s-gn1: body",
+        "l3s-gn1: metadata",
+        "trafilatura-eval: body",
+        "readability-pages: metadata",
+    ):
+        assert heading in out
     assert "| ours |" in out and "| trafilatura |" in out
     report = json.loads((tmp_path / "var" / "bench" / "extraction.json").read_text())
-    assert report["pages"] == 4
-    results = {r["name"]: r for r in report["results"]}
-    ours = results["ours"]
-    assert ours["f1"] > 0.95 and ours["title_accuracy"] == 1.0
+    sets = report["sets"]
+    assert {name: s["pages"] for name, s in sets.items()} == {
+        "l3s-gn1": 4,
+        "trafilatura-eval": 3,
+        "readability-pages": 4,
+    }
+    l3s = sets["l3s-gn1"]["results"]
+    ours = l3s["ours"]
+    assert ours["body"]["f1"] > 0.95 and ours["metadata"]["title"] == 1.0
     assert set(ours["pages"]) == {f"page{n}" for n in range(4)}
-    assert results["trafilatura"]["available"] and results["trafilatura"]["ms_per_page"] > 0
+    assert l3s["trafilatura"]["available"] and l3s["trafilatura"]["ms_per_page"] > 0
+    passages_ours = sets["trafilatura-eval"]["results"]["ours"]["body"]
+    assert passages_ours["tp"] == 6 and passages_ours["fp"] == 0 and passages_ours["f1"] == 1.0
+    meta = sets["readability-pages"]["results"]["ours"]["metadata"]
+    assert meta["title"] == 1.0 and meta["byline"] == 1.0 and meta["date"] == 1.0
+    assert meta["dropped_readerable"] == 0 and meta["kept_not_readerable"] == 0
     for name in ("readability", "newspaper4k"):  # optional: the bench extra may not be installed
-        assert results[name]["available"] or "not installed" in results[name]["note"]
+        result = sets["l3s-gn1"]["results"][name]
+        assert result["available"] or "not installed" in result["note"]
+
+
+def test_a_missing_set_is_skipped(tiny_data, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "var"))
+    (tiny_data / "trafilatura-eval" / "expectations.json").unlink()
+    assert extraction.main(["--data", str(tiny_data), "--only", "ours", "--jobs", "1"]) == 0
+    report = json.loads((tmp_path / "var" / "bench" / "extraction.json").read_text())
+    assert set(report["sets"]) == {"l3s-gn1", "readability-pages"}
 
 
 def test_missing_data_set_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):

@@ -1,0 +1,103 @@
+"""The body text rule: trafilatura's paragraphs, checked against readability without losing the
+article's text after an in-article box, and without the page around the article."""
+
+from __future__ import annotations
+
+from pipeline.bodytext import agreeing, extract_body, reconcile
+
+URL = "https://courier.example/news/2024/05/14/harbour-bridge-closed"
+BEFORE = [
+    "The city council voted on Tuesday night to close the old harbour bridge to cars from next spring, "
+    "ending months of argument over the crumbling steel span.",
+    "Engineers told the council that the bridge, built in 1931, could no longer carry heavy traffic "
+    "safely and that a repair would cost more than a new crossing.",
+]
+AFTER = [
+    "Residents on the north bank, who use the bridge to reach the hospital and the market, said the "
+    "decision would add twenty minutes to every trip.",
+    "The council's plan keeps the bridge open to people on foot and on bicycles while a ferry runs "
+    "every fifteen minutes during the day.",
+    "Work on the replacement is not expected to begin before 2027, and the council will hold three "
+    "public meetings on its design this autumn.",
+]
+BOXES = """
+<div class="gallery"><h3>In pictures</h3><figure><img src="/1.jpg"><figcaption>The bridge in 1931
+</figcaption></figure><a href="/gallery/bridge">View gallery</a></div>
+<div class="related-links"><h3>Related stories</h3><ul><li><a href="/x">Bridge repairs delayed
+again</a></li><li><a href="/y">Ferry operator named</a></li></ul></div>
+<div class="ad-slot"><span>Advertisement</span><div id="ad-300x250"></div></div>
+"""
+
+
+def page(first: str, second: str) -> str:
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Council closes harbour bridge to cars | The Courier</title></head><body>
+<header><nav><ul><li><a href="/news/">News</a></li><li><a href="/sport/">Sport</a></li>
+<li><a href="/weather/">Weather</a></li></ul></nav></header>
+<main><article><h1>Council closes harbour bridge to cars</h1><div class="byline">By Sam Reyes</div>
+{first}{BOXES}{second}</article>
+<aside class="most-read"><h2>Most read</h2><ul>
+<li><a href="/a">Storm brings down trees across the county overnight</a></li>
+<li><a href="/b">School bus timetable changes from Monday</a></li></ul></aside></main>
+<footer><p>Copyright 2024 The Courier. All rights reserved.</p><a href="/privacy">Privacy policy</a>
+</footer></body></html>"""
+
+
+def paragraphs(texts: list[str]) -> str:
+    return "".join(f"<p>{t}</p>" for t in texts)
+
+
+def assert_whole_article_without_furniture(text: str) -> None:
+    for sentence in BEFORE + AFTER:
+        assert sentence in text
+    for furniture in (
+        "Most read",
+        "Storm brings down trees",
+        "All rights reserved",
+        "Privacy policy",
+        "Sport",
+    ):
+        assert furniture not in text
+
+
+def test_text_after_boxes_inside_the_article_is_kept():
+    body = extract_body(page(f'<div class="story">{paragraphs(BEFORE)}', f"{paragraphs(AFTER)}</div>"), URL)
+    assert_whole_article_without_furniture(body.text)
+
+
+def test_text_after_boxes_between_two_containers_is_kept():
+    first = f'<div class="story-body">{paragraphs(BEFORE)}</div>'
+    second = f'<div class="story-body">{paragraphs(AFTER)}</div>'
+    assert_whole_article_without_furniture(extract_body(page(first, second), URL).text)
+
+
+def test_a_paragraph_readability_does_not_share_is_dropped():
+    lines = [*BEFORE, "Subscribe to our newsletter", "Share this story"]
+    assert agreeing(lines, BEFORE) == BEFORE
+
+
+def test_where_readability_picked_part_of_the_article_full_sentences_stay():
+    """Readability's block holding only the text before a box (PARTIAL_COVERAGE): the paragraphs of
+    full sentences after it stay, short furniture lines still go."""
+    lines = [*BEFORE, "Photo gallery", "View all photos", *AFTER, "Related stories", "Ferry operator named"]
+    assert reconcile(lines, BEFORE) == BEFORE + AFTER  # 46 of 121 words: partial
+    assert agreeing(lines, BEFORE) == BEFORE
+
+
+def test_readability_with_most_of_the_text_drops_what_it_does_not_share():
+    lines = [*BEFORE, *AFTER, "Most popular", "Storm brings down trees across the county overnight."]
+    assert reconcile(lines, BEFORE + AFTER[:2]) == BEFORE + AFTER[:2]
+
+
+def test_readability_with_almost_none_of_the_text_has_no_say():
+    """Readability picked a caption-sized block (under MIN_COVERAGE of the words): it is not asked."""
+    lines = [*BEFORE, "Photo gallery", *AFTER, "Related stories"]
+    caption = [
+        "The harbour bridge seen from the north bank in 1931, the year it opened to traffic, "
+        "in a photograph lent by the city museum."
+    ]  # 22 words of about 120
+    assert reconcile(lines, caption) == lines
+
+
+def test_an_empty_page_has_no_body():
+    assert extract_body("<html><body></body></html>", URL).lines == ()
