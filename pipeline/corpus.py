@@ -330,4 +330,6 @@ class CorpusWriter:
             "extractor_settings": extracted.extractor_settings,
             "tags": extracted.tags,
             "extraction_fixes": extracted.fixes,
+            "access": extracted.access,
+            "page_kind": extracted.page_kind,
         }

@@ -6,7 +6,8 @@ extract` all call it with the archived bytes and get the same fields. The parts,
 
 - charset.py: bytes to text (declared charset checked against the bytes; mojibake repaired);
 - bodytext.py: the body paragraphs (trafilatura, checked against readability);
-- pagekind.py: pages with no article (home, index, video, paywall stub);
+- pagekind.py: the kind of page (article, brief, listing, liveblog, video) and its access (open,
+  paywalled, teaser), or why it holds no article (home page, index or video page without prose, ...);
 - pagemeta.py: what the page states in markup (JSON-LD, meta tags, microdata), read once;
 - metadata.py, dates.py, bylines.py: headline, standfirst, section, tags, language, canonical URL
   and outlet; published and updated times; authors.
@@ -37,7 +38,6 @@ from pipeline.bodytext import (
 from pipeline.bylines import page_authors
 from pipeline.charset import decode_html, looks_binary, repair_mojibake
 from pipeline.items import Extracted, PageItem
-from pipeline.normalize import MIN_WORDS
 from pipeline.pagemeta import read_page
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,18 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "future_slack_days": dates.FUTURE_SLACK.days,
         },
         "no_article": {
-            "min_words": MIN_WORDS,
+            "min_words": pagekind.MIN_WORDS,
             "max_page_chars": MAX_PAGE_CHARS,
             "index_teaser_share": pagekind.INDEX_SHARE,
             "paywall_max_words": pagekind.PAYWALL_MAX_WORDS,
             "video_max_words": pagekind.VIDEO_MAX_WORDS,
+            # pages with article prose are kept whatever the gates above say, with a page_kind
+            "kept_with_prose": {
+                "sentences": pagekind.PROSE_SENTENCES,
+                "sentence_words": pagekind.PROSE_SENTENCE_WORDS,
+            },
+            "paywall_teasers_kept": True,
+            "brief_max_words": pagekind.BRIEF_MAX_WORDS,
         },
         "rules": RULES_VERSION,
         "versions": dict(_library_versions()),
@@ -174,9 +181,6 @@ def _extract_page(
     if pagekind.is_home_page(url):
         return PageExtraction(None, "home page", fixes=tuple(fixes))
     page = read_page(tree, url)
-    if pagekind.declared_video(page):
-        return PageExtraction(None, "video page", fixes=tuple(fixes))
-
     lines = extract_body(html, url, favor).lines
     title = metadata.title(page, lines)
     site_name = metadata.site_name(page)
@@ -186,21 +190,16 @@ def _extract_page(
     )
     section = metadata.section(page)
     lines = _body_only(lines, title, dek, authors, section)
-    if pagekind.paywalled(page, lines):
-        lines = pagekind.without_paywall_prompts(lines)
-        words = sum(len(line.split()) for line in lines)
-        if words < pagekind.PAYWALL_MAX_WORDS:
-            return PageExtraction(None, "paywall stub", fixes=tuple(fixes))
+    paywall = pagekind.paywalled(page, lines)
+    if paywall:
+        # what a paywall leaves may be a lede beside the headline and standfirst, in any order
+        heads = {_comparable(title), _comparable(dek)} - {""}
+        lines = tuple(x for x in pagekind.without_paywall_prompts(lines) if _comparable(x) not in heads)
+    verdict = pagekind.classify(page, lines, paywall, title, dek)
+    if verdict.reason:
+        return PageExtraction(None, verdict.reason, fixes=tuple(fixes))
+    if verdict.access == "paywalled":
         fixes.append("paywall: the page says it is paywalled; the text may be partial")
-    words = sum(len(line.split()) for line in lines)
-    if pagekind.video_url(url) and words < pagekind.VIDEO_MAX_WORDS:
-        return PageExtraction(None, "video page", fixes=tuple(fixes))
-    if lines and pagekind.listing_share(page, lines) >= pagekind.INDEX_SHARE:
-        return PageExtraction(None, "index page", fixes=tuple(fixes))
-    if not lines:
-        return PageExtraction(None, "no article text", fixes=tuple(fixes))
-    if words < MIN_WORDS:
-        return PageExtraction(None, "too short", fixes=tuple(fixes))
 
     when = dates.page_dates(page, captured_at)
     fixes.extend(when.fixes)
@@ -212,12 +211,15 @@ def _extract_page(
         updated_at=when.updated,
         section=section,
         language=metadata.language(page),
-        text="\n".join(lines),
+        # a teaser that shows only its headline and standfirst: the standfirst is what was published
+        text="\n".join(lines) or dek or "",
         canonical_url=metadata.canonical_url(page),
         site_name=site_name,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
         extractor_settings=extractor_settings(favor),
+        access=verdict.access,
+        page_kind=verdict.page_kind,
     )
     return PageExtraction(article, None, metadata.tags(page), tuple(fixes))
 
@@ -281,4 +283,9 @@ class ExtractPipeline:
         item.extracted.tags = list(result.tags)
         item.extracted.fixes = list(result.fixes)
         self._inc("extract/articles")
+        # pages the gates once dropped, counted so that a run's stats show what they became
+        if result.article.page_kind != "article":
+            self._inc(f"extract/page_kind/{result.article.page_kind}")
+        if result.article.access != "open":
+            self._inc(f"extract/access/{result.article.access}")
         return item

@@ -32,6 +32,9 @@ class Extracted:
     extractor_settings: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)  # what was repaired (charset, mojibake, dates)
+    # What the page is and how much of it a reader without a subscription sees (pagekind.py):
+    access: str = "open"  # open, paywalled or teaser
+    page_kind: str = "article"  # article, brief, listing, liveblog or video
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Computed,
     DateTime,
     ForeignKey,
@@ -224,6 +225,10 @@ class ArticleVersion(Base):
         UniqueConstraint("article_id", "capture_id", "extractor", "extractor_version", "extractor_settings"),
         Index("ix_article_versions_search", "search", postgresql_using="gin"),
         Index("ix_article_versions_content_hash", "content_hash"),
+        CheckConstraint("access IN ('open', 'paywalled', 'teaser')", name="access"),
+        CheckConstraint(
+            "page_kind IN ('article', 'brief', 'listing', 'liveblog', 'video')", name="page_kind"
+        ),
         {"comment": "One row per distinct text of an article per extraction."},
     )
 
@@ -287,6 +292,23 @@ class ArticleVersion(Base):
         comment=(
             "What extraction repaired on the way (a wrong declared charset, mojibake, an implausible date "
             "replaced by the next source); empty when nothing was."
+        ),
+    )
+    access: Mapped[str] = mapped_column(
+        Text,
+        server_default="open",
+        comment=(
+            "How much of the story the page showed: open; paywalled (the page says so, and gave 150 words "
+            "or more); teaser (it says so, and gave only the headline and the lede or standfirst)."
+        ),
+    )
+    page_kind: Mapped[str] = mapped_column(
+        Text,
+        server_default="article",
+        comment=(
+            "What the page is: article; brief (under 150 words); listing (mostly teasers and links, with "
+            "prose of its own: a round-up); liveblog (JSON-LD LiveBlogPosting); video (a declared video "
+            "page with its written story, under 150 words)."
         ),
     )
     search: Mapped[str] = mapped_column(

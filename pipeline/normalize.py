@@ -14,7 +14,6 @@ from pipeline.stagetime import timed
 from pipeline.versions import content_hash
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-MIN_WORDS = 25  # below this a page is a stub (index, video, paywall), not an article
 
 
 def normalize_text(text: str) -> str:
@@ -82,10 +81,12 @@ class NormalizePipeline:
         assert extracted is not None, "NormalizePipeline runs after ExtractPipeline"
         facts = item.text_facts or TextFacts.of(extracted.text)
         text, words = facts.text, facts.word_count
-        if words < MIN_WORDS:
+        # Extraction decided the page is an article (a teaser may have a dozen words); no text at all
+        # is nothing to store.
+        if not words:
             if self.stats:
                 self.stats.inc_value("normalize/too_short")
-            raise DropItem(f"only {words} words of text in {item.url}: not an article")
+            raise DropItem(f"no text in {item.url}: not an article")
         item.text = text
         item.word_count = words
         item.content_hash = facts.content_hash

@@ -58,10 +58,35 @@ def test_demo_runs_cleanly_and_summarizes(demo):
         assert re.search(r"http://www\.bitwire\.test/2014/12/31/never-published/ +HTTP 404", failed)
 
 
+def published(site) -> list:
+    """The on-topic pages where an outlet published a story: its articles, and its paywall teasers
+    (the headline and lede a reader without a subscription sees)."""
+    return [p for p in site.pages if p.kind in ("article", "paywall") and p.topic == "on"]
+
+
 def test_every_fixture_article_is_in_the_corpus_exactly_once(corpus, site):
-    expected = sorted(canonical_url(page.url) for page in site.articles("on"))
+    expected = sorted(canonical_url(page.url) for page in published(site))
     assert len(expected) >= 40
     assert [row["canonical_url"] for row in corpus] == expected
+
+
+def test_paywall_teasers_are_flagged_and_pages_without_a_story_stay_captures(corpus, engine, site):
+    by_url = {row["canonical_url"]: row for row in corpus}
+    teasers = [p for p in site.pages if p.kind == "paywall" and p.topic == "on"]
+    assert teasers
+    for page in teasers:
+        row = by_url[canonical_url(page.url)]
+        assert (row["access"], row["page_kind"]) == ("teaser", "article"), page.url
+        assert (row["title"], row["dek"], row["published_at"]) == (page.title, page.dek, page.published)
+        assert row["text"].split("\n") == list(page.paragraphs)
+    for row in corpus:
+        if row["canonical_url"] not in {canonical_url(p.url) for p in teasers}:
+            kind = "brief" if row["word_count"] < 150 else "article"
+            assert (row["access"], row["page_kind"]) == ("open", kind), row["canonical_url"]
+    notes = {r["url"]: r["note"] for r in query(engine, "SELECT url, note FROM captures WHERE status = 200")}
+    for page in site.pages:
+        if page.kind in ("video", "index", "empty"):
+            assert notes[page.url] == f"{page.kind} page", page.url
 
 
 def test_rolling_stone_row_holds_headline_and_body_and_no_chrome(corpus, site):
@@ -99,7 +124,7 @@ def test_second_crawl_adds_no_versions(demo, engine, site):
         " (SELECT count(*) FROM article_versions) AS versions,"
         " (SELECT count(*) FROM crawl_runs WHERE status = 'finished') AS runs",
     )
-    assert counts["versions"] == counts["articles"] == len(site.articles("on"))
+    assert counts["versions"] == counts["articles"] == len(published(site))
     assert counts["runs"] == 2
 
 

@@ -42,8 +42,9 @@ SEED_CHROME = (
     "Created with Sketch",
     "Ed Jones/Getty",
 )
-# What each kind of page that is not an article is called (content/FORMAT.md "Bad input").
-REASONS = {"video": "video page", "paywall": "paywall stub", "index": "index page", "empty": "empty page"}
+# What each kind of page that is not an article is called (content/FORMAT.md "Bad input"); a
+# paywall stub shows its headline, standfirst and lede: the outlet published it, so it is a teaser.
+REASONS = {"video": "video page", "index": "index page", "empty": "empty page"}
 
 
 def served(site, page) -> PageExtraction:
@@ -97,13 +98,26 @@ def test_every_article_keeps_its_paragraphs_and_nothing_else(site):
 
 
 def test_pages_that_are_not_articles_say_why(site):
-    kinds = {page.kind for page in site.pages} - {"article"}
+    kinds = {page.kind for page in site.pages} - {"article", "paywall"}
     for page in site.pages:
         if page.kind in REASONS:
             result = served(site, page)
             assert result.article is None, page.url
             assert result.reason == REASONS[page.kind], page.url
     assert kinds <= set(REASONS), f"a new kind of page needs a reason: {kinds - set(REASONS)}"
+
+
+def test_a_paywall_stub_is_a_teaser_with_what_the_page_gives(site):
+    stubs = [page for page in site.pages if page.kind == "paywall"]
+    assert stubs
+    for page in stubs:
+        result = served(site, page)
+        article = result.article
+        assert article is not None, page.url
+        assert (article.access, article.page_kind) == ("teaser", "article"), page.url
+        assert (article.title, article.dek, article.published_at) == (page.title, page.dek, page.published)
+        assert article.authors == list(page.authors)
+        assert article.text.split("\n") == list(page.paragraphs), page.url  # the lede, no prompt
 
 
 def test_home_and_section_pages_are_not_articles(site):
@@ -245,15 +259,23 @@ def test_paywall_prompt_lines_are_dropped_from_a_long_paywalled_article():
     )
     assert "Subscribe to continue reading" not in result.article.text
     assert any(f.startswith("paywall:") for f in result.fixes)
+    assert result.article.access == "paywalled"
     stub = html_page(
         f"<article><h1>A headline</h1><p>{PARAGRAPHS[0]}</p><p>Subscribe to continue reading.</p></article>"
     )
-    assert extract_page(stub, "http://x.test/a/1").reason == "paywall stub"
+    teaser = extract_page(stub, "http://x.test/a/1").article
+    assert (teaser.access, teaser.text) == ("teaser", PARAGRAPHS[0])
+    prompt_only = html_page("<article><h1>A headline</h1><p>Subscribe to continue reading.</p></article>")
+    assert extract_page(prompt_only, "http://x.test/a/1").reason == "paywall stub"
 
 
 def test_declared_video_page():
     head = '<meta property="og:type" content="video.other">'
-    assert extract_page(html_page(ARTICLE, head), "http://x.test/a/1").reason == "video page"
+    caption = "<article><h1>A headline</h1><p>Fans queue outside a cinema in Los Angeles.</p></article>"
+    assert extract_page(html_page(caption, head), "http://x.test/a/1").reason == "video page"
+    # three sentences of its own: the clip comes with a written story, kept and flagged
+    article = extract_page(html_page(ARTICLE, head), "http://x.test/a/1").article
+    assert (article.page_kind, article.text.split("\n")) == ("video", PARAGRAPHS)
 
 
 def test_extract_article_is_the_article_of_extract_page(site):
@@ -271,6 +293,7 @@ def test_settings_name_everything_that_changes_the_output():
     assert balanced["trafilatura"]["favor"] == "balanced" and precision["trafilatura"]["favor"] == "precision"
     assert not extractor_settings("recall")["readability_check"]["used"]
     assert {"dateparser", "ftfy", "htmldate"} <= set(balanced["versions"])
+    assert balanced["no_article"]["kept_with_prose"] == {"sentences": 3, "sentence_words": 8}
 
 
 class Stats:
@@ -365,7 +388,7 @@ def test_odd_structured_data_does_not_break_extraction():
 
 
 def test_an_unexpected_error_is_a_reason_not_a_crash(monkeypatch):
-    def broken(page):
+    def broken(*args):
         raise RuntimeError("bug")
 
     monkeypatch.setattr("pipeline.metadata.title", broken)

@@ -93,6 +93,8 @@ def test_corpus_keeps_every_column_in_order_and_adds_a_citation(fresh):
         "discovered_from",
         "archived_at",
         "tags",
+        "access",
+        "page_kind",
     ]
 
 
