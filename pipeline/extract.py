@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
 # Our own rules on top of the libraries; bump when a change here changes any output field.
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 FAVOR = ("balanced", "precision", "recall")
 # Above this the page is a data dump or an endless listing, not an article; the WARC keeps it.
 MAX_PAGE_CHARS = 5_000_000
