@@ -253,6 +253,7 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     finally:
         gc.set_threshold(*collector_thresholds)  # as it was, for whoever runs on in this process
     stats = crawler.stats.get_stats()
+    notes += stats.get("discovery/notes", [])  # e.g. an archive pattern stopped at its cap
     if stats.get("finish_reason") == "finished" and not redis_url:
         shutil.rmtree(jobdir, ignore_errors=True)  # done: the next run starts afresh
     if directory.exists():

@@ -7,6 +7,10 @@ is bounded by ``ARCHIVE_RETRY_AFTER_MAX``: a server asking for longer is given u
 reason saying so, rather than stalling an unattended run. The retry itself (counting, giving up
 after ``RETRY_TIMES``) stays with RetryMiddleware (550); this one sits between it and the WARC
 capture (950), so every 429 is archived before anything here looks at it.
+
+A server that throttles counts every request of the client, so the wait holds for the whole host:
+when the 429 arrives (``response_downloaded``, before the downloader sends the host's next queued
+request) the host's download slot is paused for as long, and whatever was queued for it waits too.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
@@ -59,6 +65,8 @@ class RetryAfterMiddleware:
         self.backoff = backoff
         self.retry_times = settings.getint("RETRY_TIMES")
         self.codes = STATUSES & {int(c) for c in settings.getlist("RETRY_HTTP_CODES")}
+        self.paused_until: dict[str, float] = {}  # download slot -> monotonic time it may resume
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
@@ -75,24 +83,50 @@ class RetryAfterMiddleware:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
 
+    def _asked_wait(self, request: Request, response: Response) -> tuple[float, float | None]:
+        """(seconds to wait, what Retry-After asked or None): the header, else the backoff."""
+        header = response.headers.get("Retry-After")
+        asked = retry_after_seconds(header.decode("latin-1") if header else None)
+        if asked is None:
+            return min(self.backoff * 2 ** request.meta.get("retry_times", 0), self.max_wait), None
+        return asked, asked
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        """Pauses the response's host for the wait it asked for, before its next request goes."""
+        if response.status not in self.codes:
+            return
+        wait, _ = self._asked_wait(request, response)
+        key = request.meta.get("download_slot")
+        engine = getattr(self.crawler, "engine", None)
+        if wait <= 0 or wait > self.max_wait or key is None or engine is None:
+            return
+        downloader = engine.downloader
+        slot = downloader.slots.get(key)
+        until = time.monotonic() + wait
+        if slot is None or self.paused_until.get(key, 0) >= until:
+            return
+        self.paused_until[key] = until
+        # The downloader sends nothing from a slot while its latercall is pending; this one
+        # resumes it as the downloader's own delay timer does.
+        if slot.latercall:
+            slot.latercall.cancel()
+        slot.latercall = call_later(wait, downloader._latercall, slot)
+        self._inc("retry_after/host_pauses")
+        log.info("HTTP %d from %s: no request to it for %.1f s", response.status, key, wait)
+
     async def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in self.codes or request.meta.get("dont_retry"):
             return response
         retries = request.meta.get("retry_times", 0)
         if retries >= request.meta.get("max_retry_times", self.retry_times):
             return response  # RetryMiddleware gives up: the URL fails as "HTTP 429"
-        header = response.headers.get("Retry-After")
-        asked = retry_after_seconds(header.decode("latin-1") if header else None)
-        if asked is None:
-            wait = min(self.backoff * 2**retries, self.max_wait)
-        elif asked > self.max_wait:
+        wait, asked = self._asked_wait(request, response)
+        if asked is not None and asked > self.max_wait:
             self._inc("retry_after/too_long")
             raise RetryAfterTooLong(
                 f"HTTP {response.status} with Retry-After {asked:.0f} s, longer than "
                 f"ARCHIVE_RETRY_AFTER_MAX ({self.max_wait:g} s): not retried"
             )
-        else:
-            wait = asked
         log.info("HTTP %d for %s: waiting %.1f s before retrying", response.status, request.url, wait)
         self._inc("retry_after/waits")
         self._inc("retry_after/seconds", wait)

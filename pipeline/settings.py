@@ -75,6 +75,10 @@ ARCHIVE_WARC_PREFIX = "ARCHIVE"
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
+# Web-archive hosts (CDX servers, replay, Common Crawl data): one request at a time, this many
+# seconds apart; a 429/503 pauses the whole host (spiders/archivehosts.py, pipeline/retryafter.py).
+DISCOVERY_ARCHIVE_DELAY = 1.0
+DISCOVERY_CDX_PAGE_ROWS = 1000  # rows per Wayback CDX request; a pattern's cap is its `limit`
 DISCOVERY_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # sitemaps, feeds, CDX answers (also after gunzip)
 DISCOVERY_MIN_SCORE = 1.0  # page relevance below this keeps a page out of the corpus ([links] min_score)
 DISCOVERY_RELEVANCE_ENABLED = True

@@ -1,16 +1,23 @@
-"""Web archives (a Wayback-style CDX API: the Wayback Machine, pywb): captures of the collection's
-URL patterns in the window. The live page is fetched first, and the archived capture
-(``<timestamp>id_/<url>``, the raw bytes) when the live one is gone; either way the article's
-URL is the original one, and the archive's capture time is kept (``captures.archived_at``)."""
+"""Web archives (a Wayback-style CDX API: the Wayback Machine, pywb): the URLs captured under the
+collection's patterns in the window, one row per URL (``collapse=urlkey``), page after page
+(``showResumeKey``/``resumeKey``) until the archive has no more or the pattern's cap (``limit``
+in the collection file) is reached; the summary says when it was. The live page is fetched first,
+and the archived capture (``<timestamp>id_/<url>``, the raw bytes) when the live one is gone;
+either way the article's URL is the original one, and the archive's capture time is kept
+(``captures.archived_at``)."""
 
 from __future__ import annotations
 
-import json
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from scrapy.http import Response
 
 from spiders.base import DiscoverySpider
+from spiders.cdx import CapNotes, cdx_page, cdx_rows, window_params
+
+__all__ = ["ArchivesMixin", "WaybackSpider", "cdx_query", "cdx_rows", "replay_prefix"]
+
+PAGE_ROWS = 1000  # rows per CDX request (DISCOVERY_CDX_PAGE_ROWS)
 
 
 def replay_prefix(cdx: str) -> str:
@@ -21,52 +28,50 @@ def replay_prefix(cdx: str) -> str:
     return cdx.rsplit("/", 1)[0] + "/"
 
 
-def cdx_rows(body: bytes) -> list[dict]:
-    """Rows of a CDX answer: the Wayback Machine's JSON table (header row first) or pywb's
-    JSON lines. Raises ValueError on anything else."""
-    text = body.decode("utf-8", "replace").strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        table = json.loads(text)
-        if not table:
-            return []
-        header, *rows = table
-        return [dict(zip(header, row, strict=False)) for row in rows]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+def cdx_query(cdx: str, pattern: str, start, end, limit: int, resume_key: str | None = None) -> str:
+    """One page of a pattern's HTML captures answered 200, one row per URL (its first capture)."""
+    params = [
+        ("url", pattern),
+        ("output", "json"),
+        ("collapse", "urlkey"),
+        ("filter", "statuscode:200"),
+        ("filter", "mimetype:text/html"),
+        *window_params(start, end),
+        ("limit", str(limit)),
+        ("showResumeKey", "true"),
+    ]
+    url = f"{cdx}?{urlencode(params)}"
+    # the key comes URL-encoded, to be sent as it is (the server's README example)
+    return f"{url}&resumeKey={quote(resume_key, safe='%+')}" if resume_key else url
 
 
-def cdx_query(cdx: str, pattern: str, start, end, limit: int, extra: dict | None = None) -> str:
-    params = {"url": pattern, "output": "json", "limit": str(limit)}
-    if start:
-        params["from"] = start.strftime("%Y%m%d")
-    if end:
-        params["to"] = end.strftime("%Y%m%d") + "235959"
-    params.update(extra or {})
-    return f"{cdx}?{urlencode(params)}"
-
-
-class ArchivesMixin:
+class ArchivesMixin(CapNotes):
     def archive_requests(self):
         start, end = self.collection.window_start, self.collection.window_end
+        page_rows = self.settings.getint("DISCOVERY_CDX_PAGE_ROWS", PAGE_ROWS)
         for source in self.collection.archives:
-            extra = {"collapse": "digest", "filter": "statuscode:200"}
             for pattern in source.patterns:
-                url = cdx_query(source.cdx, pattern, start, end, source.limit, extra)
-                replay = replay_prefix(source.cdx)
-                request = self.source_request(url, self.parse_cdx, "wayback", replay=replay)
+                asked = max(1, min(page_rows, source.limit))
+                url = cdx_query(source.cdx, pattern, start, end, asked)
+                meta = {"replay": replay_prefix(source.cdx), "cdx": source.cdx, "pattern": pattern}
+                meta.update(cap=source.limit, got=0, asked=asked)
+                request = self.source_request(url, self.parse_cdx, "wayback", **meta)
                 if request is not None:
                     yield request
 
     def parse_cdx(self, response: Response):
+        meta = response.meta
         try:
-            rows = cdx_rows(response.body)
+            page = cdx_page(response.body)
         except ValueError as exc:
             self.failures[response.url] = f"CDX answer is not JSON: {str(exc)[:80]}"
             self.count("wayback/bad_answer")
             return
+        self.count("wayback/pages")
+        self.count("wayback/rows", len(page.rows))
+        yield from self._next_cdx_page(response, page)
         earliest: dict[str, dict] = {}
-        for row in rows:
+        for row in page.rows:
             status = str(row.get("statuscode", row.get("status", "200")))
             mime = str(row.get("mimetype", row.get("mime", "text/html")))
             original = row.get("original") or row.get("url")
@@ -78,10 +83,32 @@ class ArchivesMixin:
         for original, row in sorted(earliest.items()):
             if urlsplit(original).scheme not in ("http", "https"):
                 continue
-            copy = f"{response.meta['replay']}{row['timestamp']}id_/{original}"
+            copy = f"{meta['replay']}{row['timestamp']}id_/{original}"
             request = self.candidate(original, "wayback", response.url, archive_copy=copy)
             if request is not None:
                 yield request
+
+    def _next_cdx_page(self, response: Response, page):
+        """The pattern's next page while the archive has more and the cap allows; the cap, or a
+        server that cannot page, noted for the summary."""
+        meta = response.meta
+        got, cap, pattern = meta["got"] + len(page.rows), meta["cap"], meta["pattern"]
+        source = f"Wayback CDX {meta['cdx']}"
+        if not page.resume_key:
+            if not page.table and len(page.rows) >= meta["asked"]:
+                self.unpaged(source, pattern, len(page.rows))
+            return
+        if got >= cap:
+            self.cap_hit(source, pattern, cap)
+            return
+        page_rows = self.settings.getint("DISCOVERY_CDX_PAGE_ROWS", PAGE_ROWS)
+        asked = max(1, min(page_rows, cap - got))
+        start, end = self.collection.window_start, self.collection.window_end
+        url = cdx_query(meta["cdx"], pattern, start, end, asked, page.resume_key)
+        keep = {k: meta[k] for k in ("replay", "cdx", "pattern", "cap")}
+        request = self.source_request(url, self.parse_cdx, "wayback", got=got, asked=asked, **keep)
+        if request is not None:
+            yield request
 
 
 class WaybackSpider(ArchivesMixin, DiscoverySpider):

@@ -20,6 +20,8 @@ from w3lib.url import canonicalize_url
 
 from pipeline.normalize import outlet_domain
 from pipeline.relevance import Keywords
+from spiders.archivehosts import ARCHIVE_HOST_META, archive_hosts, install_archive_slots
+from spiders.fallback import SoftNotFoundMixin
 from spiders.seeds import SeedSpider, failure_reason
 from warc.middleware import PAGE_LINKS
 from warc.outlinks import PageLinks, absolute_link, link_origin, page_links, response_root
@@ -59,7 +61,7 @@ def archive_time(url: str) -> dt.datetime | None:
         return None
 
 
-class DiscoverySpider(SeedSpider):
+class DiscoverySpider(SoftNotFoundMixin, SeedSpider):
     """The seed spider plus the shared machinery of the discovery sources (no name: not run alone)."""
 
     name = None
@@ -75,6 +77,23 @@ class DiscoverySpider(SeedSpider):
         # were known when they were judged.
         self.passed_over: set[int] = set()
         self.passed_over_outlets = 0
+        self.archive_hosts = archive_hosts(self.collection)
+        # Per host, the words of its answer for an address it does not have (None: an error), and
+        # the live pages waiting for it (see spiders/fallback.py).
+        self.generic_pages: dict[str, tuple | None] = {}
+        self.waiting_for_probe: dict[str, list[Response]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        install_archive_slots(crawler, spider.archive_hosts)
+        return spider
+
+    def polite(self, request: scrapy.Request) -> scrapy.Request:
+        """An archive host's request keeps the host's own fixed delay (spiders/archivehosts.py)."""
+        if (urlsplit(request.url).hostname or "").lower() in self.archive_hosts:
+            request.meta.update(ARCHIVE_HOST_META)
+        return request
 
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(key, n)
@@ -114,7 +133,8 @@ class DiscoverySpider(SeedSpider):
             return None
         meta.setdefault("discovered_via", via)
         meta.setdefault("discovered_from", self.collection.path.name)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+        request = scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+        return self.polite(request)
 
     def candidate(
         self,
@@ -136,13 +156,18 @@ class DiscoverySpider(SeedSpider):
         request.meta.update(discovered_via=via, discovered_from=source, link_depth=depth)
         if archive_copy:
             request.meta[ARCHIVE_COPY] = archive_copy
+            # claimed here already; and a redirect to a front page that other dead links reach
+            # too must not be dropped as a duplicate before it can be judged (spiders/fallback.py)
+            request = request.replace(dont_filter=True)
         self.count(f"discovery/{via}")
         return request.replace(errback=self.on_candidate_error, priority=int(score * 10) - depth)
 
     def archive_request(self, archive_url: str, original: str, via: str, source: str) -> scrapy.Request:
         meta = {"discovered_via": via, "discovered_from": source, ORIGINAL_URL: original, "link_depth": 0}
         self.count("discovery/archive_copies")
-        return scrapy.Request(archive_url, callback=self.parse_page, errback=self.on_error, meta=meta)
+        return self.polite(
+            scrapy.Request(archive_url, callback=self.parse_page, errback=self.on_error, meta=meta)
+        )
 
     def on_candidate_error(self, failure: Failure):
         """A live page that failed (gone, 404/410, DNS) is taken from its archived copy, if known;
@@ -152,6 +177,7 @@ class DiscoverySpider(SeedSpider):
         copy = request.meta.get(ARCHIVE_COPY)
         forbidden = failure.check(IgnoreRequest) and not failure.check(HttpError)  # robots.txt
         if copy and not forbidden and self.claim(copy):
+            self.count("discovery/fallback_dead")
             log_reason = failure_reason(failure)
             self.logger.info("taking %s from the archive (%s): %s", request.url, log_reason, copy)
             yield self.archive_request(
@@ -160,6 +186,12 @@ class DiscoverySpider(SeedSpider):
 
     def parse_page(self, response: Response):
         original = response.meta.get(ORIGINAL_URL)
+        copy = response.meta.get(ARCHIVE_COPY)
+        if copy and not original:  # a live page with an archived copy: is it the article?
+            instead = self.live_verdict(response, copy)
+            if instead is not None:
+                yield from instead
+                return
         for item in super().parse_page(response):
             if original:
                 # The article is the original URL's; the archive capture time is kept beside it.

@@ -15,8 +15,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from pipeline.items import PageItem
-from spiders.archives import cdx_rows
+from spiders.archivehosts import ARCHIVE_HOST_META
 from spiders.base import DiscoverySpider
+from spiders.cdx import CapNotes, cdx_rows, page_count, window_params
 from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION
 
 CC_RECORD = "commoncrawl_record"  # meta: (filename, offset, length, original URL, timestamp)
@@ -35,30 +36,70 @@ def record_page(body: bytes) -> tuple[str, dict, bytes, dt.datetime | None] | No
     return None
 
 
-class CommonCrawlMixin:
+def cc_index_query(index: str, crawl: str, pattern: str, start, end, page: int | None) -> str:
+    """The crawl's index query: its page count (``showNumPages=true``), or one page of it."""
+    params = [("url", pattern), ("output", "json"), *window_params(start, end)]
+    params.append(("showNumPages", "true") if page is None else ("page", str(page)))
+    return f"{index.rstrip('/')}/{crawl}-index?{urlencode(params)}"
+
+
+class CommonCrawlMixin(CapNotes):
+    """Each pattern of each crawl: the number of pages first, then pages 0..n-1 one after another
+    (pywb's paged index), until the last page or the pattern's cap (``limit``)."""
+
     def commoncrawl_requests(self):
         start, end = self.collection.window_start, self.collection.window_end
         for source in self.collection.commoncrawl:
             for crawl in source.crawls:
                 for pattern in source.patterns:
-                    params = {"url": pattern, "output": "json", "limit": str(source.limit)}
-                    if start:
-                        params["from"] = start.strftime("%Y%m%d")
-                    if end:
-                        params["to"] = end.strftime("%Y%m%d") + "235959"
-                    url = f"{source.index.rstrip('/')}/{crawl}-index?{urlencode(params)}"
-                    request = self.source_request(
-                        url, self.parse_cc_index, "commoncrawl", data=source.data.rstrip("/") + "/"
-                    )
+                    url = cc_index_query(source.index, crawl, pattern, start, end, None)
+                    meta = {"data": source.data.rstrip("/") + "/", "index": source.index, "crawl": crawl}
+                    meta.update(pattern=pattern, cap=source.limit, got=0)
+                    request = self.source_request(url, self.parse_cc_pages, "commoncrawl", **meta)
                     if request is not None:
                         yield request
 
-    def parse_cc_index(self, response: Response):
+    def parse_cc_pages(self, response: Response):
         try:
-            rows = cdx_rows(response.body)
+            pages = page_count(response.body)
+        except ValueError as exc:
+            self.failures[response.url] = f"Common Crawl index: no page count: {str(exc)[:80]}"
+            self.count("commoncrawl/bad_answer")
+            return
+        self.count("commoncrawl/index_pages", pages)
+        if pages:
+            yield from self._cc_page(response.meta, 0, pages, got=0)
+
+    def _cc_page(self, meta: dict, page: int, pages: int, got: int):
+        start, end = self.collection.window_start, self.collection.window_end
+        url = cc_index_query(meta["index"], meta["crawl"], meta["pattern"], start, end, page)
+        keep = {k: meta[k] for k in ("data", "index", "crawl", "pattern", "cap")}
+        request = self.source_request(
+            url, self.parse_cc_index, "commoncrawl", page=page, pages=pages, got=got, **keep
+        )
+        if request is not None:
+            # a page that filters leave empty answers 404 "No Captures found": not a failure
+            request.meta["handle_httpstatus_list"] = [404]
+            yield request
+
+    def parse_cc_index(self, response: Response):
+        meta = response.meta
+        try:
+            rows = [] if response.status == 404 else cdx_rows(response.body)
         except ValueError as exc:
             self.failures[response.url] = f"Common Crawl index answer is not JSON: {str(exc)[:80]}"
+            self.count("commoncrawl/bad_answer")
             return
+        cap, got = meta["cap"], meta["got"]
+        more = meta["page"] + 1 < meta["pages"]
+        if got + len(rows) > cap:
+            rows, more = rows[: cap - got], True
+        got += len(rows)
+        if more and got >= cap:
+            source = f"Common Crawl {meta['index'].rstrip('/')}/{meta['crawl']}-index"
+            self.cap_hit(source, meta["pattern"], cap)
+        elif more:
+            yield from self._cc_page(meta, meta["page"] + 1, meta["pages"], got)
         for row in rows:
             try:
                 offset, length = int(row["offset"]), int(row["length"])
@@ -70,10 +111,11 @@ class CommonCrawlMixin:
                 continue
             if not self.claim(original):
                 continue
-            meta = {
+            record = {
                 "discovered_via": "commoncrawl",
                 "discovered_from": f"{response.url} {filename}#{offset}+{length}",
                 CC_RECORD: (filename, offset, length, original, row.get("timestamp")),
+                **ARCHIVE_HOST_META,
             }
             self.count("discovery/commoncrawl")
             yield scrapy.Request(
@@ -81,7 +123,7 @@ class CommonCrawlMixin:
                 headers={"Range": f"bytes={offset}-{offset + length - 1}"},
                 callback=self.parse_cc_record,
                 errback=self.on_error,
-                meta=meta,
+                meta=record,
                 dont_filter=True,  # one WARC file, many ranges
             )
 

@@ -21,16 +21,17 @@ def get(web, url: str) -> bytes:
         return answer.read()
 
 
-def crawl(web, make_database, tmp_path: Path, name: str, body: str):
-    """Crawl a collection of HEAD + body (or a whole file's text) through the fixture web;
-    (result, database URL, hits)."""
+def crawl(web, make_database, tmp_path: Path, name: str, body: str, *settings: str):
+    """Crawl a collection of HEAD + body (or a whole file's text) through the fixture web, with
+    Scrapy settings ("NAME=VALUE"); (result, database URL, hits)."""
     path = tmp_path / f"{name}.toml"
     whole = body.lstrip().startswith(("#", "[collection]"))
     path.write_text(body if whole else HEAD.format(name=name) + body, encoding="utf-8")
     database = make_database()
     before = len(web.hits)
     env = {"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
-    result = run_cli("crawl", "--collection", str(path), "--proxy", web.proxy_url, env=env)
+    options = [arg for setting in settings for arg in ("-s", setting)]
+    result = run_cli("crawl", "--collection", str(path), "--proxy", web.proxy_url, *options, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
     return result, database, [h.url for h in web.hits[before:]]

@@ -1,7 +1,8 @@
 """The fixture web archive: a real pywb serving WARC captures of fixture pages, some of which are
 gone from the live fixture web. `web.archive.test` (Wayback CDX and `id_` replay) and
-`index.commoncrawl.test` / `data.commoncrawl.test` (CDX index, byte-range WARC files) relay to it
-while it runs. Used by `make demo` and by the web-archive tests."""
+`index.commoncrawl.test` / `data.commoncrawl.test` (CDX index, byte-range WARC files) answer from
+it while it runs: replay by pywb, CDX queries from its index (cdxserver.py). Used by `make demo`
+and by the web-archive tests."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.replay import render_config, wayback_command, wayback_environment, wayback_executable
 from warc.index import update_index
@@ -19,19 +21,37 @@ from warc.writer import HttpExchange, WarcFileWriter
 
 from . import discovery_archive
 from .discovery_docs import ARCHIVE_TIMES, archive_only_pages
+from .moved import ARCHIVE_TIME as MOVED_TIME
+from .moved import moved_pages
 from .routes import render_page
-from .site import Site
+
+if TYPE_CHECKING:
+    from .page import Page
+    from .site import Site
 
 COLLECTION = "fixture"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def write_archive(site: Site, directory: Path) -> None:
-    """The archive-only pages and one live World article, as captured in December 2014."""
+# Later captures of the archive-only pages: an archive holds many captures of one URL (the CDX
+# queries collapse them to one row per URL).
+RECAPTURE_TIMES = ("20141226090000", "20150110090000")
+
+
+def archive_captures(site: Site) -> list[tuple[Page, str]]:
+    """(page, 14-digit capture time) of everything in the fixture archive."""
     live = next(p for p in site.articles() if p.url.startswith("http://www.capitaltribune.test/world/"))
-    captures = list(zip(archive_only_pages(), ARCHIVE_TIMES, strict=True)) + [(live, "20141222120000")]
+    gone = archive_only_pages()
+    captures = list(zip(gone, ARCHIVE_TIMES, strict=True)) + [(live, "20141222120000")]
+    captures += list(zip(gone, RECAPTURE_TIMES, strict=True))
+    return captures + [(page, MOVED_TIME) for page, _ in moved_pages()]
+
+
+def write_archive(site: Site, directory: Path) -> None:
+    """The archive-only pages (twice each), one live World article and the moved pages, as
+    captured in December 2014 and January 2015."""
     writer = WarcFileWriter(directory, prefix="fixture-archive")
-    for page, stamp in captures:
+    for page, stamp in archive_captures(site):
         body = render_page(site, page).encode()
         writer.write_exchange(
             HttpExchange(
@@ -80,7 +100,9 @@ class FixtureArchive:
         )
         self._wait_until_ready()
         collection = f"{self.base}/{COLLECTION}"
-        discovery_archive.configure(wayback=collection, commoncrawl=collection, cc_data_dir=folder)
+        discovery_archive.configure(
+            wayback=collection, commoncrawl=collection, cc_data_dir=folder, index=folder / "index.cdxj"
+        )
         return self
 
     def _wait_until_ready(self, attempts: int = 150) -> None:

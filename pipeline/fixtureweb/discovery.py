@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import discovery_docs as docs
 from .discovery_archive import archive_route
+from .moved import moved_route
 
 if TYPE_CHECKING:
     from .routes import Response
@@ -61,4 +62,4 @@ def route(site: Site, host: str, path: str, query: str) -> Response | None:
         return Response(302, b"", headers={"Location": f"http://{host}{target}"})
     if (gone := docs.gone(host, path)) is not None:
         return Response(410, gone.encode())
-    return None
+    return moved_route(site, host, path)  # live answers of articles that are gone all the same
