@@ -84,6 +84,43 @@ def test_cdx_answers_of_both_archives_read():
     assert replay_prefix("http://127.0.0.1:8080/coll/cdx") == "http://127.0.0.1:8080/coll/"
 
 
+def test_the_fixture_cdx_server_selects_what_pywb_selects(archive, fixture_web):
+    """Unpaged and uncollapsed, the fixture CDX server answers the rows the real pywb does."""
+    from pipeline.fixtureweb.archive import _OPENER
+    from tests.discovery_helpers import get
+
+    for pattern in ("www.capitaltribune.test/*", "www.capitaltribune.test/world/*"):
+        ours = cdx_rows(
+            get(fixture_web, f"http://index.commoncrawl.test/CC-MAIN-2015-06-index?url={pattern}&output=json")
+        )
+        with _OPENER.open(f"{archive}/fixture/cdx?url={pattern}&output=json") as answer:
+            pywb = cdx_rows(answer.read())
+        assert [(r["urlkey"], r["timestamp"], r["url"]) for r in ours] == [
+            (r["urlkey"], r["timestamp"], r["url"]) for r in pywb
+        ]
+        assert len(ours) >= 2
+
+
+def test_archive_hosts_get_a_slot_of_their_own(tmp_path):
+    """One request at a time and a fixed delay for each archive host the collection names."""
+    from scrapy.crawler import Crawler
+
+    from pipeline.collection import load_collection
+    from spiders.collection import CollectionSpider
+    from tests.discovery_helpers import HEAD
+
+    path = tmp_path / "slots.toml"
+    cc = '[[commoncrawl]]\nindex = "https://index.cc.test"\ndata = "https://data.cc.test/"\n'
+    cc += 'crawls = ["CC-MAIN-2015-06"]\npatterns = ["www.example.test/*"]\n'
+    path.write_text(HEAD.format(name="slots") + archives("www.example.test/*") + cc, encoding="utf-8")
+    crawler = Crawler(CollectionSpider, {"DISCOVERY_ARCHIVE_DELAY": 0.5})
+    CollectionSpider.from_crawler(crawler, collection=load_collection(path))
+    slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
+    for host in ("web.archive.test", "index.cc.test", "data.cc.test", "web.archive.org"):
+        assert slots[host] == {"concurrency": 1, "delay": 0.5, "jitter": 0}
+    assert "www.example.test" not in slots
+
+
 def test_dead_links_that_answer_are_told_from_articles():
     article = "https://www.example.com/business/2014/12/18/sony-cancels-the-interview/"
     assert redirected_to_front(article, "https://www.example.com/")
