@@ -150,10 +150,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     engine = engine_for(_database())
     report = verify_corpus(engine)
     print(report.render())
-    # Listed, not yet failed on: a crawl still archives some pages it then drops unnoted (a
-    # decompression bomb stopped by DOWNLOAD_MAXSIZE), which the spiders are to note.
-    print(capture_outcomes(engine).render())
-    return 1 if report.problems else 0
+    outcomes = capture_outcomes(engine)
+    print(outcomes.render())
+    return 1 if report.problems or outcomes.missing else 0
 
 
 def _recover_all() -> None:
@@ -351,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     reprocess.add_argument(
         "warcs", nargs="*", metavar="WARC", help="files or folders (default: all of var/warc/)"
     )
-    reprocess.add_argument("--collection", help="collection for every file (default: the one each file's warcinfo names)")
+    reprocess.add_argument(
+        "--collection", help="collection for every file (default: the one each file's warcinfo names)"
+    )
     reprocess.set_defaults(func=cmd_reprocess)
 
     import_warc = sub.add_parser("import-warc", help="take WARC files written by other tools into the corpus")

@@ -69,7 +69,7 @@ class ArchiveSource:
 
     cdx: str
     patterns: tuple[str, ...]
-    limit: int = 1000  # captures per pattern
+    limit: int = 1000  # URLs per pattern (one CDX row per URL)
 
 
 @dataclass(frozen=True, slots=True)

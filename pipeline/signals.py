@@ -4,6 +4,12 @@
 `url`, `fetched_at`, `capture_record_id` (the revisit record written for the 304) and
 `original_record_id` (the archived response it stands for). The store counts it as an unchanged
 re-fetch of that article.
+
+`capture_noted`: an archived capture that yields no page for the item pipeline (not text, stopped
+by the size limit while it was decompressed, replaced by its archived copy); sent by a spider with
+`capture_record_id` and `note`. The store writes the note on the capture, so that every fetched
+page keeps why it is not an article.
 """
 
 page_not_modified = object()
+capture_noted = object()

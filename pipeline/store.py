@@ -25,7 +25,7 @@ from pipeline.paths import warc_reference
 from pipeline.pending import mark_pending, store_from_warcs
 from pipeline.recrawl import CapturedUrls, PreviousFetch, archived_payload, previous_fetch
 from pipeline.runs import finish_run, start_run
-from pipeline.signals import page_not_modified
+from pipeline.signals import capture_noted, page_not_modified
 from pipeline.spill import ItemSpill
 from pipeline.stagetime import add_seconds
 from warc.middleware import CaptureRecord, capture_recorded
@@ -109,6 +109,7 @@ class PostgresPipeline:
         crawler.signals.connect(pipeline.on_engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(pipeline.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.on_not_modified, signal=page_not_modified)
+        crawler.signals.connect(pipeline.on_capture_noted, signal=capture_noted)
         crawler.last_capture = pipeline.last_capture
         return pipeline
 
@@ -160,6 +161,10 @@ class PostgresPipeline:
         )
         if record_id:
             self.notes[record_id] = str(exception)[:500]
+
+    def on_capture_noted(self, capture_record_id: str | None, note: str) -> None:
+        if capture_record_id:
+            self.notes[capture_record_id] = note[:500]
 
     def process_item(self, item: PageItem) -> PageItem:
         if item.url != item.canonical_url:

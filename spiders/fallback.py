@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy import signals
-from scrapy.exceptions import DropItem
 from scrapy.http import Response, TextResponse
 
+from pipeline.signals import capture_noted
 from warc.middleware import CAPTURE_RECORD, LOCATION
 from warc.outlinks import response_root
 
@@ -177,13 +175,12 @@ class SoftNotFoundMixin:
         """The archived copy instead of the live answer, whose capture keeps the reason."""
         self.count(f"discovery/fallback_{kind}")
         self.logger.info("taking %s from the archive (%s): %s", original, reason, copy)
-        record = response.meta.get(CAPTURE_RECORD)
-        if record or response.meta.get(LOCATION):
-            capture = SimpleNamespace(capture_record_id=record, warc=response.meta.get(LOCATION))
-            why = DropItem(f"{reason}; the article is taken from its archived copy {copy}")
-            self.crawler.signals.send_catch_log(
-                signals.item_dropped, item=capture, response=response, exception=why, spider=self
-            )
+        record = response.meta.get(CAPTURE_RECORD) or getattr(response.meta.get(LOCATION), "record_id", None)
+        self.crawler.signals.send_catch_log(
+            capture_noted,
+            capture_record_id=record,
+            note=f"{reason}; the article is taken from its archived copy {copy}",
+        )
         if not self.claim(copy):
             return []
         meta = response.meta

@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from pipeline.collection import Collection, load_collection
 from pipeline.items import PageItem
-from pipeline.signals import page_not_modified
+from pipeline.signals import capture_noted, page_not_modified
 from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,12 @@ class SeedSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("pages/not_text")
+            content_type = (response.headers.get("Content-Type") or b"none").decode("latin-1")
+            self.crawler.signals.send_catch_log(
+                capture_noted,
+                capture_record_id=response.meta.get(CAPTURE_RECORD),
+                note=f"not text (Content-Type: {content_type})",
+            )
             return
         location = response.meta.get(LOCATION)
         if location is None:  # WARC capture disabled: nothing to point provenance at
@@ -121,3 +127,8 @@ class SeedSpider(scrapy.Spider):
         self.failures[url] = reason
         self.crawler.stats.inc_value("pages/failed")
         log.warning("failed %s: %s", url, reason)
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get(CAPTURE_RECORD):  # archived, then failed
+            self.crawler.signals.send_catch_log(
+                capture_noted, capture_record_id=request.meta[CAPTURE_RECORD], note=f"failed: {reason}"
+            )

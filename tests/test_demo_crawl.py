@@ -58,14 +58,8 @@ def test_demo_runs_cleanly_and_summarizes(demo):
         assert re.search(r"http://www\.bitwire\.test/2014/12/31/never-published/ +HTTP 404", failed)
 
 
-def published(site) -> list:
-    """The on-topic pages where an outlet published a story: its articles, and its paywall teasers
-    (the headline and lede a reader without a subscription sees)."""
-    return [p for p in site.pages if p.kind in ("article", "paywall") and p.topic == "on"]
-
-
 def test_every_fixture_article_is_in_the_corpus_exactly_once(corpus, site):
-    expected = sorted(canonical_url(page.url) for page in published(site))
+    expected = sorted(canonical_url(page.url) for page in site.published("on"))
     assert len(expected) >= 40
     assert [row["canonical_url"] for row in corpus] == expected
 
@@ -124,7 +118,7 @@ def test_second_crawl_adds_no_versions(demo, engine, site):
         " (SELECT count(*) FROM article_versions) AS versions,"
         " (SELECT count(*) FROM crawl_runs WHERE status = 'finished') AS runs",
     )
-    assert counts["versions"] == counts["articles"] == len(published(site))
+    assert counts["versions"] == counts["articles"] == len(site.published("on"))
     assert counts["runs"] == 2
 
 

@@ -22,7 +22,7 @@ def test_demo_discovery_finds_the_coverage(fixture_web, site, make_database, tmp
     notes = {r["url"] for r in query(engine, "SELECT url FROM captures WHERE note LIKE 'off-topic:%'")}
     engine.dispose()
     found = {r["canonical_url"] for r in rows}
-    assert found == {p.url for p in site.articles("on")}
+    assert found == {p.url for p in site.published("on")}  # paywall teasers too
     assert not found & {p.url for p in site.articles("off")}
     assert notes  # off-topic pages the feeds listed stay captures, with the reason
     assert {r["discovered_via"] for r in rows} == SOURCES
@@ -40,7 +40,7 @@ def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make
     engine.dispose()
     found = {r["canonical_url"] for r in rows}
     gone = {p.url for p in archive_only_pages()}
-    assert found == {p.url for p in site.articles("on")} | gone
+    assert found == {p.url for p in site.published("on")} | gone
     assert all(r["archived_at"] is not None for r in rows if r["canonical_url"] in gone)
     assert SOURCES | {"wayback"} >= {r["discovered_via"] for r in rows} >= SOURCES
 

@@ -27,8 +27,7 @@ def test_demo_without_database_url_fills_the_embedded_corpus(data_dir, site):
     with psycopg.connect(server.get_uri(EMBEDDED_DB_NAME)) as conn:
         urls = [r[0] for r in conn.execute("SELECT canonical_url FROM corpus ORDER BY 1")]
     # the on-topic articles, and the paywall teaser (its headline and lede were published)
-    published = [p for p in site.pages if p.kind in ("article", "paywall") and p.topic == "on"]
-    assert urls == sorted(canonical_url(p.url) for p in published)
+    assert urls == sorted(canonical_url(p.url) for p in site.published("on"))
 
     # The server is reused: a second command finds the same corpus.
     again = run_cli(

@@ -290,6 +290,7 @@ def test_bombs_and_oversized_pages_stop_at_the_size_limit(crawl, site):
         assert "exceeded DOWNLOAD_MAXSIZE (1000000 B) during decompression" in run.failed[bomb]
         [capture] = run.captures(bomb)
         assert capture["status"] == 200 and capture["warc_record_id"]  # the small raw body, archived
+        assert "exceeded DOWNLOAD_MAXSIZE" in capture["note"]  # and why it is no article
     assert run.failed[huge].startswith("DownloadCancelledError: Expected to receive 3145728 bytes")
     assert run.failed[unannounced] == "DownloadCancelledError"
     assert all(c["error"] and c["warc_record_id"] is None for c in run.captures(huge))

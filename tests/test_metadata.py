@@ -366,7 +366,7 @@ def test_a_title_that_holds_the_headline_wins_over_a_section_heading_above_the_b
 
 
 def test_the_heading_above_a_body_written_without_spaces():
-    lines = ["一波波接續性低溫寒流報到已將新竹尖石鄉後山一帶層層山巒披上嫣紅的彩衣玉峰道路一路上雲氣山嵐滯留山頭順路下切蜿蜒道路後不久即抵達"]
+    lines = ["一波波接續性低溫寒流報到已將新竹尖石鄉後山一帶層層山巒披上嫣紅的彩衣玉峰道路一路上雲氣山嵐滯留山頭順路下切蜿蜒道路後不久即抵達"]  # noqa: E501
     html = f"""<html><head><title>痞客邦 PIXNET</title></head><body><h1>痞客邦 PIXNET</h1>
       <div class="article"><h2 class="title">美樹營地賞楓</h2><p>{lines[0]}</p></div></body></html>"""
     assert metadata.title(page(html, "http://x.pixnet.net/blog/1"), lines) == "美樹營地賞楓"

@@ -42,8 +42,9 @@ __all__ = [
 class BadPage(NamedTuple):
     """What is wrong with a bad-input page and what a good pipeline does with it.
 
-    ``expect`` is ``"article"`` (it is an article: store it, handled as ``handling`` says) or
-    ``"skip"`` (no corpus row).
+    ``expect`` is ``"article"`` (it is an article: store it, handled as ``handling`` says),
+    ``"teaser"`` (a story the outlet published behind a paywall: a corpus row flagged
+    ``access = 'teaser'``) or ``"skip"`` (no corpus row).
     """
 
     problem: str
@@ -87,7 +88,9 @@ def bad_page(page: Page) -> BadPage | None:
     if page.kind == "video":
         return BadPage("video", "skip", "a video page (og:type video.other): a player and a caption")
     if page.kind == "paywall":
-        return BadPage("paywall", "skip", "a paywall stub: headline and one teaser paragraph")
+        return BadPage(
+            "paywall", "teaser", "a paywall teaser: headline and one lede paragraph, kept as a teaser article"
+        )
     if page.kind == "index":
         return BadPage("index", "skip", "a listing of other articles at an article-like path")
     if page.kind == "empty":
@@ -185,6 +188,15 @@ class Site:
         """Article pages of every host with that topic (``None``: all), sorted by URL."""
         return tuple(
             p for p in self.pages if p.kind == "article" and (topic is None or p.topic == topic)
+        )
+
+    def published(self, topic: str | None = "on") -> tuple[Page, ...]:
+        """The pages where an outlet published a story with that topic: its articles and its paywall
+        teasers (both are corpus rows), sorted by URL."""
+        return tuple(
+            p
+            for p in self.pages
+            if p.kind in ("article", "paywall") and (topic is None or p.topic == topic)
         )
 
     def page(self, url: str) -> Page:
