@@ -385,10 +385,10 @@ class Decision(Base):
         ForeignKey("crawl_runs.id"), comment="Run that decided (crawl_runs.id)."
     )
     kind: Mapped[str] = mapped_column(
-        Text, comment="url_folded, unchanged_refetch, story_joined or story_merged."
+        Text, comment="url_folded, identity_conflict, unchanged_refetch, story_joined or story_merged."
     )
     rule: Mapped[str] = mapped_column(
-        Text, comment="Rule that decided (tracking-parameters, same-text, minhash-lsh, ...)."
+        Text, comment="Rule that decided (tracking-parameters, same-text, minhash-lsh, minhash-containment, ...)."
     )
     subject: Mapped[str] = mapped_column(
         Text, comment="What was decided about: the fetched URL, the article id, or the story merged away."

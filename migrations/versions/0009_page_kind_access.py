@@ -63,6 +63,22 @@ COMMENTS = {
 }
 
 
+# Decisions gain a kind (identity_conflict) and a story rule (minhash-containment); no table changes.
+DECISION_COMMENTS = {
+    "kind": "url_folded, identity_conflict, unchanged_refetch, story_joined or story_merged.",
+    "rule": "Rule that decided (tracking-parameters, same-text, minhash-lsh, minhash-containment, ...).",
+}
+PREVIOUS_DECISION_COMMENTS = {
+    "kind": "url_folded, unchanged_refetch, story_joined or story_merged.",
+    "rule": "Rule that decided (tracking-parameters, same-text, minhash-lsh, ...).",
+}
+
+
+def _comment_decisions(comments: dict[str, str]) -> None:
+    for column, text in comments.items():
+        op.execute(f"COMMENT ON COLUMN decisions.{column} IS '{text}'")
+
+
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -91,6 +107,7 @@ def upgrade() -> None:
     op.execute(CORPUS_VIEW)
     op.execute(VERSIONS_VIEW)
     _comment_columns()
+    _comment_decisions(DECISION_COMMENTS)
 
 
 def downgrade() -> None:
@@ -110,3 +127,4 @@ def downgrade() -> None:
     _reading["_comment_relations"]({k: v for k, v in _reading["COMMENTS"].items() if k in rebuilt})
     runpy.run_path(str(Path(__file__).with_name("0006_discovery.py")))["_comment_columns"]()
     _previous["_comment_columns"]()
+    _comment_decisions(PREVIOUS_DECISION_COMMENTS)
