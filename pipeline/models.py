@@ -388,7 +388,8 @@ class Decision(Base):
         Text, comment="url_folded, identity_conflict, unchanged_refetch, story_joined or story_merged."
     )
     rule: Mapped[str] = mapped_column(
-        Text, comment="Rule that decided (tracking-parameters, same-text, minhash-lsh, minhash-containment, ...)."
+        Text,
+        comment="Rule that decided (tracking-parameters, same-text, minhash-lsh, minhash-containment, ...).",
     )
     subject: Mapped[str] = mapped_column(
         Text, comment="What was decided about: the fetched URL, the article id, or the story merged away."

@@ -29,6 +29,7 @@ from pipeline.normalize import NormalizePipeline
 from pipeline.paths import warc_reference
 from pipeline.revisits import Revisits
 from pipeline.runs import finish_run, start_run
+from pipeline.signals import source_note
 from pipeline.verify import Problem
 from warc.writer import RecordLocation
 
@@ -171,7 +172,7 @@ def discovery_metadata(path: Path) -> dict[str, dict[str, str]]:
                 fields: dict[str, str] = {}
                 for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
                     name, _, value = line.partition(": ")
-                    if name in ("discovered-via", "via") and name not in fields:
+                    if name in ("discovered-via", "via", "discovery-source") and name not in fields:
                         fields[name] = value
                 found[record.rec_headers.get_header("WARC-Concurrent-To")] = fields
     except READ_ERRORS:
@@ -373,7 +374,10 @@ class Reprocessor:
                 page, why_not = revisits.read(archived)  # a revisit: the page it repeats
                 if why_not:
                     notes[record_id] = why_not
-                item = page_item(page, self.via, metadata.get(record_id)) if page else None
+                found = metadata.get(record_id) or {}
+                if page and found.get("discovery-source"):  # read by the crawl for its links
+                    notes[record_id], page = source_note(found["discovery-source"]), None
+                item = page_item(page, self.via, found) if page else None
                 if item is not None and page is not archived:
                     item.capture_record_id = record_id
                 if item is not None and (item := self._through_stages(item, notes)) is not None:

@@ -12,4 +12,12 @@ page keeps why it is not an article.
 """
 
 page_not_modified = object()
+
+
+def source_note(via: str) -> str:
+    """The note on a discovery document's capture (a reference page, a feed, a sitemap): the crawl
+    and a rebuild from the WARC files write the same."""
+    return f"discovery source ({via}): read for its links, not an article"
+
+
 capture_noted = object()

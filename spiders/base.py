@@ -20,10 +20,11 @@ from w3lib.url import canonicalize_url
 
 from pipeline.normalize import outlet_domain
 from pipeline.relevance import Keywords
+from pipeline.signals import capture_noted, source_note
 from spiders.archivehosts import ARCHIVE_HOST_META, archive_hosts, install_archive_slots
 from spiders.fallback import SoftNotFoundMixin
 from spiders.seeds import SeedSpider, failure_reason
-from warc.middleware import PAGE_LINKS
+from warc.middleware import CAPTURE_RECORD, PAGE_LINKS
 from warc.outlinks import PageLinks, absolute_link, link_origin, page_links, response_root
 
 # <prefix>/<14-digit timestamp>[id_|if_|...]/<original URL>: the Wayback Machine and pywb alike.
@@ -95,6 +96,14 @@ class DiscoverySpider(SoftNotFoundMixin, SeedSpider):
             request.meta.update(ARCHIVE_HOST_META)
         return request
 
+    def note_source(self, response: Response) -> None:
+        """A discovery document is read for its links: its capture says so, and is no article."""
+        self.crawler.signals.send_catch_log(
+            capture_noted,
+            capture_record_id=response.meta.get(CAPTURE_RECORD),
+            note=source_note(response.meta.get("discovery_source") or "source"),
+        )
+
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(key, n)
 
@@ -133,6 +142,7 @@ class DiscoverySpider(SoftNotFoundMixin, SeedSpider):
             return None
         meta.setdefault("discovered_via", via)
         meta.setdefault("discovered_from", self.collection.path.name)
+        meta.setdefault("discovery_source", via)  # in the WARC metadata record, for reprocess
         request = scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
         return self.polite(request)
 

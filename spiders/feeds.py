@@ -17,6 +17,7 @@ class FeedsMixin:
                 yield request
 
     def parse_feed(self, response: Response):
+        self.note_source(response)
         limit = self.settings.getint("DISCOVERY_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES)
         try:
             entries = read_feed(parse_xml(response.body, limit))

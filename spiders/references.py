@@ -52,6 +52,7 @@ class ReferencesMixin:
                 yield request
 
     def parse_references(self, response: Response):
+        self.note_source(response)
         if not isinstance(response, TextResponse):
             self.failures[response.url] = "references: not a text page"
             return

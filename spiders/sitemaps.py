@@ -51,6 +51,7 @@ class SitemapsMixin:
                 yield request
 
     def parse_robots_sitemaps(self, response: Response):
+        self.note_source(response)
         for line in response.text.splitlines() if hasattr(response, "text") else ():
             name, _, value = line.partition(":")
             if name.strip().lower() == "sitemap" and value.strip():
@@ -60,6 +61,7 @@ class SitemapsMixin:
                     yield request
 
     def parse_sitemap(self, response: Response):
+        self.note_source(response)
         limit = self.settings.getint("DISCOVERY_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES)
         try:
             kind, entries = read_sitemap(parse_xml(response.body, limit))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 
 from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST, archive_only_pages
+from pipeline.verify import capture_outcomes
 from tests.conftest import ROOT, query, run_cli
 from tests.discovery_helpers import crawl
 
@@ -43,6 +44,12 @@ def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make
     assert found == {p.url for p in site.published("on")} | gone
     assert all(r["archived_at"] is not None for r in rows if r["canonical_url"] in gone)
     assert SOURCES | {"wayback"} >= {r["discovered_via"] for r in rows} >= SOURCES
+    # Every page fetched has its outcome; the reference page was read for its links, and says so.
+    engine = create_engine(database)
+    assert capture_outcomes(engine).missing == []
+    sources = query(engine, "SELECT note FROM captures WHERE note LIKE 'discovery source (references)%'")
+    engine.dispose()
+    assert sources
 
     # The WARC files alone rebuild the same corpus: discovery, archive identity and the topic filter.
     rebuilt = make_database()

@@ -190,7 +190,7 @@ def _wget_warc(fixture_web, urls, folder):
 
 def test_wget_warcs_import_as_the_same_articles(demo_archive, fresh, fixture_web, site, tmp_path):
     engine, env = fresh
-    urls = [page.url for page in site.articles("on")]
+    urls = [page.url for page in site.published("on")]
     warc = _wget_warc(fixture_web, urls, tmp_path / "elsewhere")
     result = run_cli("import-warc", str(warc), "--collection", "wget", env=env)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -368,6 +368,8 @@ class WarcCaptureMiddleware:
             fields.append(("discovered-via", request.meta["discovered_via"]))
         if request.meta.get("discovered_from"):
             fields.append(("via", request.meta["discovered_from"]))
+        if request.meta.get("discovery_source"):
+            fields.append(("discovery-source", request.meta["discovery_source"]))
         redirected_from = request.meta.get("redirect_urls")
         if redirected_from:
             fields.append(("redirected-from", redirected_from[-1]))
