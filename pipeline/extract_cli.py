@@ -30,6 +30,8 @@ FIELDS = (
     "canonical_url",
     "site_name",
     "word_count",
+    "access",
+    "page_kind",
     "extractor",
     "extractor_version",
     "reason",
@@ -79,6 +81,8 @@ def extract_record(
             canonical_url=article.canonical_url,
             site_name=article.site_name,
             word_count=facts.word_count,
+            access=article.access,
+            page_kind=article.page_kind,
             extractor=article.extractor,
             extractor_version=article.extractor_version,
         )

@@ -349,6 +349,7 @@ def test_extract_command_prints_what_the_pipeline_stores(site, tmp_path, capsys)
     assert first["word_count"] == len(first["text"].split())
     assert first["published_at"] == page.published.isoformat()
     assert first["tags"] == list(page.tags)
+    assert (first["access"], first["page_kind"]) == ("open", "article")
     assert binary["reason"] == "binary" and binary["title"] is None
 
 
