@@ -9,13 +9,13 @@ STAMP  := $(VENV)/.installed
 PYWB_VENV  ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: archive demo test migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract bench-neardup bench
+.PHONY: archive demo test test-tools migrate psql serve-fixtures venv clean-data help replay cron psql-researcher bench-extract bench-neardup bench
 
 help:
 	@echo "make archive         crawl the default collection (sony-hack-2014) into var/"
 	@echo "make archive WORKERS=4  the same crawl by 4 processes sharing a Redis frontier"
 	@echo "make demo            crawl the offline fixture web (no network needed)"
-	@echo "make test            run the whole test suite"
+	@echo "make test            run the whole test suite (installs wget and chromium when missing, as root)"
 	@echo "make migrate         upgrade the corpus schema"
 	@echo "make psql            open psql on the corpus"
 	@echo "make cron            print the crontab line for a collection (INSTALL=1 installs it)"
@@ -41,8 +41,24 @@ archive: $(STAMP)
 demo: $(STAMP) $(PYWB_STAMP)
 	$(PY) -m pipeline demo
 
-test: $(STAMP) $(PYWB_STAMP)
+test: $(STAMP) $(PYWB_STAMP) test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Two programs from outside Python that the tests drive: GNU wget (a second, independent WARC
+# writer whose files the import must take) and Debian's Chromium (the report is drawn headless).
+# As root on Debian they are installed when missing; otherwise the exact command is printed.
+test-tools:
+	@missing=""; \
+	command -v wget >/dev/null 2>&1 || missing="$$missing wget"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing the Debian packages the tests use:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "the tests need$$missing: install as root with: apt-get install -y$$missing"; \
+		fi; \
+	fi
 
 migrate: $(STAMP)
 	$(PY) -m pipeline migrate
