@@ -5,18 +5,17 @@
 -- Times are timestamptz; ::date casts and dates below are in UTC when the session's TimeZone is
 -- UTC (exports and searches set it; in psql run SET TIME ZONE 'UTC' first).
 
--- Coverage timeline: how many articles, and how many distinct stories, appeared each day?
-SELECT day, sum(articles) AS articles, sum(stories) AS stories,
-       string_agg(outlet, ', ' ORDER BY outlet) AS outlets
-FROM coverage_daily
-GROUP BY day
-ORDER BY day;
+-- Coverage timeline: how many articles, and how many distinct stories, appeared each day, per
+-- collection? A syndicated copy counts once (stories); new_stories are those first published that day.
+SELECT collection, day, articles, stories, new_stories, outlets, first_outlets
+FROM stories_daily
+ORDER BY collection, day;
 
 -- Coverage per outlet per week: who kept covering the story, and who stopped?
-SELECT date_trunc('week', day)::date AS week, outlet, sum(articles) AS articles
+SELECT collection, date_trunc('week', day)::date AS week, outlet, sum(articles) AS articles
 FROM coverage_daily
-GROUP BY week, outlet
-ORDER BY week, articles DESC, outlet;
+GROUP BY collection, week, outlet
+ORDER BY collection, week, articles DESC, outlet;
 
 -- First to report: for each claim, which outlet published it first, and when?
 SELECT DISTINCT ON (claim) claim, outlet, title, published_at, canonical_url
@@ -27,7 +26,7 @@ WHERE published_at IS NOT NULL
 ORDER BY claim, published_at, article_id;
 
 -- Most syndicated stories: which stories ran at the most outlets, and who ran them first?
-SELECT story_id, outlets, articles, title, first_outlet, first_published, member_outlets
+SELECT collection, story_id, outlets, articles, title, first_outlet, first_published, member_outlets
 FROM stories
 ORDER BY outlets DESC, articles DESC, first_published
 LIMIT 10;

@@ -357,6 +357,27 @@ class MinhashBand(Base):
     )
 
 
+class CollectionArticle(Base):
+    """Membership: an article belongs to every collection that captured it (kept by triggers)."""
+
+    __tablename__ = "collection_articles"
+    __table_args__ = {
+        "comment": "Which collections each article belongs to: every collection whose crawl or import "
+        "captured it (kept by triggers on article_versions and decisions)."
+    }
+
+    collection: Mapped[str] = mapped_column(
+        Text, primary_key=True, comment="Collection (collections/<name>.toml)."
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True,
+        comment="Article (articles.id).",
+    )
+    first_seen: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), comment="When that collection first captured the article (UTC)."
+    )
+
+
 class Decision(Base):
     """Why rows were treated as one: every fold, unchanged re-fetch and story join, with evidence."""
 

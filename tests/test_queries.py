@@ -3,6 +3,7 @@ role, and returns rows on the demo corpus."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import psycopg
@@ -54,3 +55,46 @@ def test_query_returns_rows_on_the_demo_corpus(conn, what, sql):
     with read_only(conn):
         rows = conn.execute(sql, prepare=True).fetchall()
     assert rows, f"no rows for: {what}"
+
+
+def _timeline_by_hand(site, published: dict[str, dt.datetime]) -> dict:
+    """Per UTC day: (articles, distinct stories, new stories), from the fixture web's own labels.
+
+    A page's story is its `story:` label (a wire story and its syndicated copies share one), or the
+    page itself; each stored page counts on the UTC day of its stored publication time (some
+    fixture pages carry broken dates on purpose, which extraction corrects)."""
+    from pipeline.normalize import canonical_url
+
+    pages = [p for p in site.published(topic=None) if canonical_url(p.url) in published]
+    story = {p.url: p.story or p.url for p in pages}
+    when = {p.url: published[canonical_url(p.url)] for p in pages}
+    first_day = {}
+    for page in sorted(pages, key=lambda p: when[p.url]):
+        first_day.setdefault(story[page.url], when[page.url].astimezone(dt.timezone.utc).date())
+    days: dict = {}
+    for page in pages:
+        day = when[page.url].astimezone(dt.timezone.utc).date()
+        articles, stories = days.setdefault(day, [0, set()])
+        days[day][0] += 1
+        stories.add(story[page.url])
+    return {
+        day: (articles, len(stories), sum(1 for s in stories if first_day[s] == day))
+        for day, (articles, stories) in days.items()
+    }
+
+
+def test_timeline_counts_each_story_once_per_day(conn, site):
+    """The documented timeline query's numbers, against the fixture web's labels counted by hand."""
+    what, sql = next((w, q) for w, q in research_queries() if w.startswith("Coverage timeline"))
+    with read_only(conn):
+        rows = conn.execute(sql).fetchall()
+        published = dict(
+            conn.execute("SELECT canonical_url, published_at FROM corpus WHERE published_at IS NOT NULL")
+        )
+    assert {r[0] for r in rows} == {"demo"}
+    found = {day: (articles, stories, new) for _, day, articles, stories, new, *_ in rows}
+    expected = _timeline_by_hand(site, published)
+    assert len(published) == sum(a for a, _, _ in expected.values()), "a stored page the fixture web lacks"
+    assert found == expected
+    # Syndication makes the difference: some day has more articles than stories.
+    assert any(articles > stories for articles, stories, _ in expected.values())

@@ -95,14 +95,18 @@ def test_corpus_keeps_every_column_in_order_and_adds_a_citation(fresh):
         "tags",
         "access",
         "page_kind",
+        "collections",
     ]
 
 
 def test_reading_views_have_their_columns(fresh):
-    daily = ["day", "outlet", "outlet_domain", "articles", "stories", "words"]
+    daily = ["collection", "day", "outlet", "outlet_domain", "articles", "stories", "words"]
     assert columns(fresh, "coverage_daily") == daily
     assert set(VERSIONS_REQUIRED) <= set(columns(fresh, "versions"))
-    assert columns(fresh, "stories")[0] == "story_id"
+    assert columns(fresh, "stories")[:2] == ["collection", "story_id"]
+    assert columns(fresh, "stories_daily") == [
+        "collection", "day", "stories", "new_stories", "articles", "outlets", "first_outlets"
+    ]
 
 
 def test_views_on_the_demo_corpus(demo_archive):
