@@ -23,6 +23,7 @@ PASSTHROUGH = {
     "export": ("pipeline.export", "export the corpus or a query (csv, jsonl, parquet) with citations"),
     "report": ("pipeline.report", "write the coverage report (self-contained HTML)"),
     "extract": ("pipeline.extract_cli", "extract articles from HTML files, one JSON line each"),
+    "drop-collection": ("pipeline.dropcollection", "remove one collection's rows (WARC files only with --warc)"),
 }
 DEFAULT_FIXTURE_PORT = 8714
 
