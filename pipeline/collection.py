@@ -94,6 +94,15 @@ class LinkPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """A key date of the incident, drawn as a marker on the report's time charts."""
+
+    date: dt.date
+    label: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Collection:
     name: str
     title: str
@@ -113,6 +122,7 @@ class Collection:
     archives: tuple[ArchiveSource, ...] = ()
     commoncrawl: tuple[CommonCrawlSource, ...] = ()
     links: LinkPolicy | None = None  # None: no focused link following
+    events: tuple[Event, ...] = ()  # key dates, in date order
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
@@ -166,6 +176,7 @@ def _parse(raw: dict, path: Path) -> Collection:
     seeds = tuple(_parse_seed(entry, number, fail) for number, entry in enumerate(seeds_raw, 1))
     recrawl = _parse_recrawl(raw.get("recrawl"), fail)
     sources = _parse_sources(raw, fail)
+    events = _parse_events(raw.get("events", []), fail)
     return Collection(
         name=meta["name"].strip(),
         title=meta["title"].strip(),
@@ -178,6 +189,7 @@ def _parse(raw: dict, path: Path) -> Collection:
         keywords=tuple(keywords),
         seeds=seeds,
         recrawl=recrawl,
+        events=events,
         **sources,
     )
 
@@ -194,6 +206,29 @@ def _parse_recrawl(table: object, fail) -> RecrawlPolicy | None:
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise fail(f"[recrawl] {key} must be a number >= 0, got {value!r}")
     return RecrawlPolicy(**table)
+
+
+def _parse_events(entries: object, fail) -> tuple[Event, ...]:
+    if not isinstance(entries, list):
+        raise fail("events must be an array of tables ([[events]])")
+    events = []
+    for number, entry in enumerate(entries, 1):
+        where = f"[[events]] #{number}"
+        if not isinstance(entry, dict):
+            raise fail(f"{where} must be a table with a 'date' and a 'label'")
+        unknown = set(entry) - {"date", "label", "url"}
+        if unknown:
+            raise fail(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+        date, label, url = entry.get("date"), entry.get("label"), entry.get("url")
+        # A TOML date-time is a datetime, itself a date subclass: a key date is a day.
+        if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+            raise fail(f"{where} needs 'date' as a TOML date (YYYY-MM-DD), got {date!r}")
+        if not isinstance(label, str) or not label.strip():
+            raise fail(f"{where} needs a non-empty string 'label'")
+        if url is not None:
+            _source_value(url, "url", f"{where} url", fail)
+        events.append(Event(date=date, label=label.strip(), url=url))
+    return tuple(sorted(events, key=lambda e: e.date))
 
 
 def _parse_seed(entry: object, number: int, fail) -> Seed:

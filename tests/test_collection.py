@@ -80,3 +80,37 @@ def test_malformed_recrawl_policy_is_named(tmp_path):
     path.write_text('[collection]\nname = "x"\ntitle = "y"\n[recrawl]\nold_every_days = "often"\n')
     with pytest.raises(CollectionError, match="old_every_days must be a number"):
         load_collection(path)
+
+
+def test_default_collection_marks_the_incidents_key_dates():
+    collection = load_collection()
+    events = {e.date: e.label for e in collection.events}
+    for day in ((2014, 11, 24), (2014, 12, 16), (2014, 12, 17), (2014, 12, 19), (2014, 12, 25)):
+        assert dt.date(*day) in events
+    assert "North Korea" in events[dt.date(2014, 12, 19)]
+    assert all(collection.window_start <= d <= collection.window_end for d in events)
+    assert [e.date for e in collection.events] == sorted(events)
+    seeds = {s.url for s in collection.seeds}
+    assert all(e.url in seeds for e in collection.events if e.url)  # an event cites a seed
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        ('events = "2014-12-19"', "events must be an array of tables"),
+        ('[[events]]\nlabel = "x"', "[[events]] #1 needs 'date' as a TOML date"),
+        ('[[events]]\ndate = "2014-12-19"\nlabel = "x"', "[[events]] #1 needs 'date' as a TOML date"),
+        ("[[events]]\ndate = 2014-12-19T10:00:00\nlabel = \"x\"", "needs 'date' as a TOML date"),
+        ("[[events]]\ndate = 2014-12-19\nlabel = \"\"", "[[events]] #1 needs a non-empty string 'label'"),
+        ('[[events]]\ndate = 2014-12-19\nlabel = "x"\nurl = "fbi.gov"', "url: 'fbi.gov' is not an absolute"),
+        ('[[events]]\ndate = 2014-12-19\nlabel = "x"\nwhen = 1', "[[events]] #1 has unknown keys: when"),
+    ],
+)
+def test_malformed_event_is_named(tmp_path, events, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[collection]\nname = "x"\ntitle = "y"\n{events}\n' if events.startswith("[[")
+                    else f'{events}\n[collection]\nname = "x"\ntitle = "y"\n')
+    with pytest.raises(CollectionError) as error:
+        load_collection(path)
+    assert str(path) in str(error.value) and problem in str(error.value)
+    assert "\n" not in str(error.value)
