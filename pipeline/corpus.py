@@ -4,7 +4,9 @@ per transaction. Shared by the crawl (store.py) and by reprocess/import (reproce
 A re-fetched article becomes a new version only when the hash of its text's comparison form
 (versions.py) differs from its latest version of the same extraction; every fold of a URL variant
 into an article, every fold refused because the text is another article's (folds.py), and every
-unchanged re-fetch is recorded in `decisions` with its rule.
+unchanged re-fetch is recorded in `decisions` with its rule. Each article a batch placed becomes a
+member of the writing run's collection (collection_articles): a reprocess or import into another
+collection takes in the articles it read, even when their captures were already stored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,18 @@ def _settings_key(settings: dict | None) -> str:
 def _extraction_key(article_id: int, item: PageItem) -> tuple:
     e = item.extracted
     return (article_id, e.extractor, e.extractor_version, _settings_key(e.extractor_settings))
+
+
+# The writing run's collection; the membership triggers add the capturing run's (the same in a crawl).
+MEMBERSHIP = text("""
+    INSERT INTO collection_articles (collection, article_id, first_seen)
+    SELECT r.collection, m.article_id, m.first_seen
+    FROM crawl_runs r,
+         unnest(CAST(:ids AS bigint[]), CAST(:seen AS timestamptz[])) AS m(article_id, first_seen)
+    WHERE r.id = :run_id
+    ON CONFLICT (collection, article_id) DO UPDATE SET first_seen = EXCLUDED.first_seen
+    WHERE EXCLUDED.first_seen < collection_articles.first_seen
+""")
 
 
 class CorpusWriter:
@@ -84,7 +98,8 @@ class CorpusWriter:
         versions: list[dict] = []
         decisions: list[dict] = []
         new_texts: dict[tuple, PageItem] = {}
-        out = (versions, decisions, new_texts)
+        members: dict[int, datetime] = {}  # article -> earliest fetch of it in this batch
+        out = (versions, decisions, new_texts, members)
         _, conflicts = self._place(conn, items, run_id, capture_ids, out)
         if conflicts:  # each kept as its own article, under its own URL
             own_ids, _ = self._place(conn, [c.item for c in conflicts], run_id, capture_ids, out, own=True)
@@ -107,11 +122,13 @@ class CorpusWriter:
             self.clusterer.assign_batch(conn, stories, run_id)
         if decisions:
             conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
+        if members and run_id is not None:
+            conn.execute(MEMBERSHIP, {"run_id": run_id, "ids": list(members), "seen": list(members.values())})
 
     def _place(self, conn, items, run_id, capture_ids, out, own: bool = False) -> tuple[dict, list]:
         """Each item as a new version, an unchanged re-fetch or a fold into its article; the URL
         variants whose text is another article's come back as conflicts (`own`: never a variant)."""
-        versions, decisions, new_texts = out
+        versions, decisions, new_texts, members = out
         article_ids, canonical = self._upsert_articles(conn, items)
         latest = self._latest_hashes(conn, article_ids.values())
         known_articles = {key[0] for key in latest}
@@ -130,12 +147,14 @@ class CorpusWriter:
                         self.counts["identity_conflict"] += 1
                         conflicts.append(found)
                         continue
+                members[article_id] = min(members.get(article_id, item.fetched_at), item.fetched_at)
                 self.counts["url_folded"] += 1
                 decisions.append(
                     fold_decision(item, article_id, fetch_id, canonical[article_id], run_id, previous)
                 )
                 if article_id in known_articles:
                     continue  # an AMP/print/mobile copy never replaces the article's own text
+            members[article_id] = min(members.get(article_id, item.fetched_at), item.fetched_at)
             if previous == item.content_hash:
                 self.counts["unchanged"] += 1
                 decisions.append(self._unchanged_decision(item, article_id, fetch_id, run_id))

@@ -40,18 +40,16 @@ _CAPTURE_KEPT = """(EXISTS (SELECT 1 FROM article_versions v WHERE v.capture_id 
 
 # (what, statement): run in this order, counts reported under `what`.
 STEPS = (
-    # A decision goes with its article, or with its run's capture when that goes; a kept article's
-    # story decisions stay (its story still holds it), and so does the run that made them.
-    ("decisions", f"""
+    # A decision goes with its article or its run; a kept article's story decisions stay (its
+    # story still holds it), and so does the run that made them.
+    ("decisions", """
         DELETE FROM decisions d
         WHERE d.article_id IN (SELECT id FROM drop_articles)
            OR (d.run_id IN (SELECT id FROM drop_runs)
-               AND d.kind NOT IN ('story_joined', 'story_merged')
-               AND (d.capture_id IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM captures c WHERE c.id = d.capture_id
-                        AND {_CAPTURE_KEPT.format(c="c")})))"""),
+               AND (d.article_id IS NULL OR d.kind NOT IN ('story_joined', 'story_merged')))"""),
     ("minhash_bands", "DELETE FROM minhash_bands WHERE article_id IN (SELECT id FROM drop_articles)"),
-    ("article_signatures", "DELETE FROM article_signatures WHERE article_id IN (SELECT id FROM drop_articles)"),
+    ("article_signatures",
+     "DELETE FROM article_signatures WHERE article_id IN (SELECT id FROM drop_articles)"),
     ("article_versions", "DELETE FROM article_versions WHERE article_id IN (SELECT id FROM drop_articles)"),
     ("articles", "DELETE FROM articles WHERE id IN (SELECT id FROM drop_articles)"),
     ("memberships", "DELETE FROM collection_articles WHERE collection = %(name)s"),
@@ -138,10 +136,11 @@ def render(result: Removal, apply: bool, warc: bool) -> str:
     if result.kept_shared:
         lines.append(f"  kept {result.kept_shared} articles another collection also holds")
     if warc:
-        lines.append(f"  {verb} {len(result.warc_removed)} WARC files"
-                     + (f", kept {len(result.warc_kept)} that remaining rows point to" if result.warc_kept else ""))
+        kept = f", kept {len(result.warc_kept)} that remaining rows point to" if result.warc_kept else ""
+        lines.append(f"  {verb} {len(result.warc_removed)} WARC files{kept}")
     else:
-        lines.append(f"  WARC files stay under {data_dir() / 'warc' / result.collection} (--warc removes them)")
+        folder = data_dir() / "warc" / result.collection
+        lines.append(f"  WARC files stay under {folder} (--warc removes them)")
     if not apply:
         lines.append("nothing removed yet: run again with --yes to remove it")
     return "\n".join(lines)
