@@ -17,7 +17,8 @@ help:
 	@echo "make demo            crawl the offline fixture web (no network needed)"
 	@echo "make test            run the whole test suite (installs wget and chromium when missing, as root)"
 	@echo "make migrate         upgrade the corpus schema"
-	@echo "make psql            open psql on the corpus"
+	@echo "make psql            open psql on the corpus (DEMO=1: on the demo's own database)"
+	@echo "make clean-data COLLECTION=name [WARC=1] YES=1   remove one collection (YES=1 alone: all data)"
 	@echo "make cron            print the crontab line for a collection (INSTALL=1 installs it)"
 	@echo "make serve-fixtures  serve the fixture web on 127.0.0.1:8714 to browse by hand"
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
@@ -33,6 +34,23 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# make clean-data COLLECTION=name [WARC=1] [YES=1] [DEMO=1]: one collection's rows (and WARC files).
+# make clean-data YES=1: the whole data folder (var/ or $$ARCHIVE_DATA_DIR: the embedded databases,
+# WARC files, reports, logs). A database named by DATABASE_URL is never touched by it.
+DATA_DIR = $(or $(ARCHIVE_DATA_DIR),var)
+
+clean-data: $(STAMP)
+ifdef COLLECTION
+	$(PY) -m pipeline $(DEMO_FLAG) drop-collection $(COLLECTION) $(if $(WARC),--warc) $(if $(YES),--yes)
+else ifdef YES
+	@test ! -d $(DATA_DIR)/pgdata || $(PY) -c "from pipeline.database import stop_embedded; stop_embedded()"
+	rm -rf $(DATA_DIR)
+	@echo "removed $(DATA_DIR)$(if $(DATABASE_URL), (the database at DATABASE_URL is untouched))"
+else
+	@echo "make clean-data YES=1 deletes $(DATA_DIR): the embedded databases, WARC files, reports, logs"
+	@echo "make clean-data COLLECTION=name [WARC=1] [YES=1] removes one collection's rows only"
+endif
 
 # WORKERS=N: N crawler processes sharing one frontier in Redis ($$REDIS_URL, default local Redis).
 archive: $(STAMP)
@@ -63,11 +81,14 @@ test-tools:
 migrate: $(STAMP)
 	$(PY) -m pipeline migrate
 
+# DEMO=1 reads the demo's own database (where `make demo` writes) instead of the corpus.
+DEMO_FLAG = $(if $(DEMO),--demo)
+
 psql: $(STAMP)
-	$(PY) -m pipeline psql
+	$(PY) -m pipeline $(DEMO_FLAG) psql
 
 psql-researcher: $(STAMP)
-	$(PY) -m pipeline psql --researcher
+	$(PY) -m pipeline $(DEMO_FLAG) psql --researcher
 
 serve-fixtures: $(STAMP)
 	$(PY) -m pipeline serve-fixtures
@@ -96,11 +117,11 @@ $(PYWB_STAMP): Makefile
 	@touch $(PYWB_STAMP)
 
 replay: $(STAMP) $(PYWB_STAMP)
-	$(PY) -m pipeline replay --port $(PORT)
+	$(PY) -m pipeline $(DEMO_FLAG) replay --port $(PORT)
 
 # The coverage report: one self-contained HTML page (plotly.js inlined), readable offline.
 report: $(STAMP)
-	$(PY) -m pipeline report
+	$(PY) -m pipeline $(DEMO_FLAG) report $(if $(COLLECTION),--collection $(COLLECTION))
 
 # The extraction benchmark (bench/extraction.py) on the three sets of ../shared/extraction-dev
 # (EXTRACTION_DEV=...): L3S-GN1, trafilatura-eval and readability-pages, a table per set and

@@ -12,6 +12,7 @@ from pipeline.collection import DEFAULT_COLLECTION, CollectionError, load_collec
 from pipeline.database import (
     DatabaseUnavailable,
     check_connection,
+    demo_database_url,
     resolve_database_url,
 )
 from pipeline.paths import data_dir, warc_dir
@@ -30,13 +31,15 @@ DEFAULT_FIXTURE_PORT = 8714
 EPILOG = """\
 Data goes under var/ (or $ARCHIVE_DATA_DIR): WARC files in var/warc/<collection>/, the embedded
 PostgreSQL in var/pgdata/. Set DATABASE_URL (postgresql://user:pass@host/db) to use another
-PostgreSQL instead of the embedded one.
+PostgreSQL instead of the embedded one. The demo writes to a database of its own (archive_demo, or
+<database>_demo beside DATABASE_URL, or DEMO_DATABASE_URL): put --demo before a command to read it.
 
 examples:
   python -m pipeline demo                      crawl the offline fixture web (no network)
   python -m pipeline crawl                     crawl the default collection (sony-hack-2014)
   python -m pipeline crawl --collection collections/my-incident.toml
   python -m pipeline psql -c "SELECT outlet, count(*) FROM corpus GROUP BY 1"
+  python -m pipeline --demo search '"Guardians of Peace"'   search the demo's database
 """
 
 
@@ -44,8 +47,8 @@ class CommandError(Exception):
     """A normal mistake or outage: printed as one line, exit status 2."""
 
 
-def _database(migrate: bool = True) -> str:
-    url = resolve_database_url()
+def _database(migrate: bool = True, demo: bool = False) -> str:
+    url = demo_database_url() if demo else resolve_database_url()
     check_connection(url)
     if migrate:
         from pipeline.migrate import upgrade
@@ -104,11 +107,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.fixtureweb import FixtureWeb
 
     collection = load_collection(args.collection)
-    url = _database()
+    url = _database(demo=True)
     with FixtureWeb(port=args.port).start() as web, _fixture_archive(collection, web.site):
         print(f"fixture web serving {len(web.site.hosts)} outlets via {web.proxy_url}")
         report = run_crawl(collection, url, proxy=web.proxy_url, log_level=args.log_level)
     print(report.render())
+    print("The demo has its own database, apart from the corpus: read it with "
+          "`python -m pipeline --demo COMMAND` (e.g. --demo psql, --demo search ...) or `make psql DEMO=1`.")
     return 0 if report.ok else 1
 
 
@@ -258,12 +263,11 @@ def cmd_psql(args: argparse.Namespace) -> int:
         # A read-only session as the researcher role; kept across psql reconnects.
         os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} {researcher_pgoptions()}".strip()
     libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    psql = shutil.which("psql")
-    if not os.environ.get("DATABASE_URL"):
-        import pgserver._commands as pg_commands
+    import pgserver._commands as pg_commands
 
-        bundled = Path(pg_commands.POSTGRES_BIN_PATH) / "psql"
-        psql = str(bundled) if bundled.exists() else psql
+    # The psql bundled with the embedded server matches its version; any psql reads DATABASE_URL.
+    bundled = Path(pg_commands.POSTGRES_BIN_PATH) / "psql"
+    psql = str(bundled) if bundled.exists() else shutil.which("psql")
     if not psql:
         raise CommandError(
             "psql not found: install the PostgreSQL client (e.g. apt install postgresql-client)"
@@ -289,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         "and keep a PostgreSQL corpus you can query in SQL.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="before COMMAND: use the demo's own database (where `demo` writes) instead of the corpus",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -401,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--demo"]:
+        argv = argv[1:]
+        try:
+            _use_demo_database()
+        except DatabaseUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if argv and argv[0] in PASSTHROUGH:
         module = PASSTHROUGH[argv[0]][0]
         return _run(argparse.Namespace(func=_delegate(module), passthrough=argv[1:]))
@@ -409,6 +425,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.psql_args = [a for a in extra if a != "--"]
     return _run(args)
+
+
+def _use_demo_database() -> None:
+    """`--demo`: this command (and the processes it starts) reads and writes the demo's database."""
+    url = demo_database_url()
+    os.environ["DATABASE_URL"] = os.environ["DEMO_DATABASE_URL"] = url
 
 
 def _run(args: argparse.Namespace) -> int:

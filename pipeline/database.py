@@ -16,6 +16,8 @@ from pipeline.paths import data_dir
 log = logging.getLogger(__name__)
 
 EMBEDDED_DB_NAME = "archive"
+# The demo's fictional outlets get a database of their own, beside the corpus, never in it.
+DEMO_SUFFIX = "_demo"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -41,8 +43,8 @@ def embedded_pgdata() -> Path:
     return data_dir() / "pgdata"
 
 
-def start_embedded(pgdata: Path | None = None) -> str:
-    """Start (or reuse) the embedded PostgreSQL and return a URL to its corpus database.
+def start_embedded(pgdata: Path | None = None, name: str = EMBEDDED_DB_NAME) -> str:
+    """Start (or reuse) the embedded PostgreSQL and return a URL to its database `name`.
 
     The server keeps running after this process exits, so later runs and `make psql` reuse it.
     """
@@ -51,11 +53,11 @@ def start_embedded(pgdata: Path | None = None) -> str:
     pgdata = pgdata or embedded_pgdata()
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
     if "(1 row)" not in exists:
-        server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
-        log.info("created embedded database %s in %s", EMBEDDED_DB_NAME, pgdata)
-    return sqlalchemy_url(server.get_uri(EMBEDDED_DB_NAME))
+        server.psql(f"CREATE DATABASE {name};")
+        log.info("created embedded database %s in %s", name, pgdata)
+    return sqlalchemy_url(server.get_uri(name))
 
 
 def stop_embedded(pgdata: Path | None = None, mode: str = "fast") -> None:
@@ -75,6 +77,42 @@ def resolve_database_url() -> str:
     if url:
         return sqlalchemy_url(url)
     return start_embedded()
+
+
+def demo_database_url() -> str:
+    """The demo's own database: DEMO_DATABASE_URL when set; else `<database>_demo` on the
+    DATABASE_URL server (created when missing); else `archive_demo` in the embedded server."""
+    url = os.environ.get("DEMO_DATABASE_URL", "").strip()
+    if url:
+        return sqlalchemy_url(url)
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return start_embedded(name=EMBEDDED_DB_NAME + DEMO_SUFFIX)
+    try:
+        corpus = make_url(sqlalchemy_url(url))
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(f"DATABASE_URL {masked(url)} is not a valid URL: {exc}") from None
+    demo = corpus.set(database=f"{corpus.database or 'postgres'}{DEMO_SUFFIX}")
+    _create_database(corpus, demo.database)
+    return demo.render_as_string(hide_password=False)
+
+
+def _create_database(server: URL, name: str) -> None:
+    """CREATE DATABASE `name` on `server`'s cluster unless it exists (as `server`'s user)."""
+    import psycopg
+
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}"')
+                log.info("created database %s for the demo", name)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot create the demo's database {name} beside {masked(server)}: {reason} "
+            "(set DEMO_DATABASE_URL to a database the demo may use)"
+        ) from None
 
 
 @cache

@@ -106,7 +106,7 @@ def demo_archive(make_database, tmp_path_factory):
     """Two `python -m pipeline demo` runs into their own database and data folder (read-only)."""
     url = make_database()
     data = tmp_path_factory.mktemp("demo-var")
-    env = {"DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
+    env = {"DATABASE_URL": url, "DEMO_DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
     first = run_cli("demo", "--collection", "demo", env=env)
     second = run_cli("demo", "--collection", "demo", env=env)
     engine = create_engine(url)

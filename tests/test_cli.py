@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import socket
 
+import psycopg
+
 from tests.conftest import query, run_cli
 
 
@@ -114,3 +116,20 @@ def test_reading_commands_are_wired(demo_archive, tmp_path):
     assert out.exists() and (tmp_path / "corpus.jsonl.manifest.json").exists()
     refused = run_cli("psql", "--researcher", "-c", "DELETE FROM articles", env=env)
     assert refused.returncode != 0 and "read-only" in refused.stderr
+
+
+def test_the_demo_database_sits_beside_the_corpus_database(database_url):
+    """With DATABASE_URL set, `--demo` means `<database>_demo` on the same server, made on first use."""
+    from sqlalchemy.engine import make_url
+
+    corpus = make_url(database_url)
+    demo_name = f"{corpus.database}_demo"
+    admin = corpus.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    try:
+        result = run_cli("--demo", "migrate", env={"DATABASE_URL": database_url, "DEMO_DATABASE_URL": ""})
+        assert result.returncode == 0, result.stderr
+        with psycopg.connect(admin, autocommit=True) as conn:
+            assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (demo_name,)).fetchone()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{demo_name}" WITH (FORCE)')

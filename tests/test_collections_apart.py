@@ -23,7 +23,7 @@ def two_collections(make_database, tmp_path_factory):
     demo's: those articles belong to both, the rest to `demo` only."""
     url = make_database()
     data = tmp_path_factory.mktemp("two-collections")
-    env = {"DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
+    env = {"DATABASE_URL": url, "DEMO_DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
     head, *seeds = (ROOT / "collections" / "demo.toml").read_text(encoding="utf-8").split("[[seeds]]")
     second = data / "second.toml"
     second.write_text(

@@ -33,7 +33,9 @@ def test_demo_discovery_finds_the_coverage(fixture_web, site, make_database, tmp
 
 def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make_database, tmp_path):
     database = make_database()
-    result = run_cli("demo", env={"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(tmp_path / "var")})
+    result = run_cli(
+        "demo", env={"DEMO_DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(tmp_path / "var")}
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
     engine = create_engine(database)

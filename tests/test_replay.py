@@ -70,7 +70,7 @@ def demo(make_database, tmp_path_factory):
     database = make_database()
     data = tmp_path_factory.mktemp("replay-var")
     result = run_cli(
-        "demo", "--collection", "demo", env={"DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(data)}
+        "demo", "--collection", "demo", env={"DATABASE_URL": database, "DEMO_DATABASE_URL": database, "ARCHIVE_DATA_DIR": str(data)}
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     engine = create_engine(database)
