@@ -1,5 +1,6 @@
 """docs/queries.sql: every research query says what it answers, runs read-only as the researcher
-role, and returns rows on the demo corpus."""
+role, and returns rows on the demo corpus; the timeline and syndication queries give the numbers the
+fixture web's own story labels give, counted by hand."""
 
 from __future__ import annotations
 
@@ -98,3 +99,43 @@ def test_timeline_counts_each_story_once_per_day(conn, site):
     assert found == expected
     # Syndication makes the difference: some day has more articles than stories.
     assert any(articles > stories for articles, stories, _ in expected.values())
+
+
+def test_most_syndicated_stories_are_the_fixture_webs_syndicated_groups(conn, site):
+    """The documented query's top stories, against the fixture web's `story:` labels counted by
+    hand: how many outlets ran each story, how many copies, and who ran it first."""
+    from pipeline.fixtureweb.outlets import OUTLETS
+    from pipeline.normalize import canonical_url
+
+    what, sql = next((w, q) for w, q in research_queries() if w.startswith("Most syndicated"))
+    with read_only(conn):
+        rows = conn.execute(sql).fetchall()
+        stored = {url for (url,) in conn.execute("SELECT canonical_url FROM corpus")}
+    groups: dict[str, list] = {}
+    for page in site.published(topic=None):
+        if canonical_url(page.url) in stored:
+            groups.setdefault(page.story or page.url, []).append(page)
+
+    def outlet(page) -> str:
+        return OUTLETS[page.host].name if page.host in OUTLETS else page.host
+
+    by_hand = sorted(
+        (
+            (
+                -len({outlet(p) for p in pages}),
+                -len(pages),
+                min(p.published for p in pages),
+                outlet(min(pages, key=lambda p: p.published)),
+                sorted(outlet(p) for p in pages),
+            )
+            for pages in groups.values()
+            if len(pages) > 1  # a story of one article: ties among them are in any order
+        ),
+        key=lambda g: g[:3],
+    )
+    # outlets, articles, first outlet, member outlets
+    found = [(r[2], r[3], r[5], sorted(r[7])) for r in rows if r[3] > 1]
+    assert {r[0] for r in rows} == {"demo"}
+    assert len(by_hand) < len(rows), "every syndicated story fits in the query's ten rows"
+    assert found == [(-o, -a, first, members) for o, a, _, first, members in by_hand]
+    assert found[0][0] >= 3, "the demo's most syndicated story ran at three outlets or more"
