@@ -60,6 +60,9 @@ WHERE o.warc_file IS NOT NULL
 ORDER BY 1
 """
 
+# `python -m wacz` exits 0 whatever main() returns; this passes its status on.
+WACZ_COMMAND = (sys.executable, "-c", "import sys; from wacz.main import main; sys.exit(main())")
+
 PAGE_LIST_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Article captures", "hasText": True}
 
 
@@ -96,7 +99,7 @@ def write_wacz(out: Path, collection: str | None, database_url: str, force: bool
         inputs = _link_inputs(warcs, work / "archive")
         partial = work / "package.wacz"
         command = [
-            sys.executable, "-m", "wacz", "create",
+            *WACZ_COMMAND, "create",
             "--output", str(partial),
             "--pages", str(page_list), "--copy-pages",
             "--title", collection or "all collections",
@@ -184,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     mb = summary["bytes"] / 1e6
     print(
         f"{summary['path']}: {summary['pages']} pages from {summary['warcs']} WARC file(s), {mb:.2f} MB; "
-        "open it in ReplayWeb.page (https://replayweb.page) or check it with "
-        f"`{Path(sys.executable).parent / 'wacz'} validate -f {summary['path']}`"
+        "open it in ReplayWeb.page (https://replayweb.page)"
     )
     return 0
 
