@@ -290,8 +290,9 @@ def health_view(rows: list[tuple]) -> View:
     return View(_layout(fig, 100 + 36 * len(rows)), ["outcome", "fetches"], rows)
 
 
-EMPTY = ('<p class="empty">Nothing yet in this collection: run <code>make demo</code> or '
-         "<code>make archive</code>.</p>")
+EMPTY = ('<p class="empty">Nothing yet in this collection: run <code>make archive</code>, or '
+         "<code>make demo</code> and then <code>make report DEMO=1</code> (the demo has a database "
+         "of its own).</p>")
 
 
 def _section(title: str, intro: str, chart: str | None, table: str = "") -> str:
