@@ -16,7 +16,6 @@ time, the headline and the extracted text (ReplayWeb.page searches it).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from pipeline.database import DatabaseUnavailable, check_connection
+from pipeline.database import DatabaseUnavailable, check_connection, sqlalchemy_url
 from pipeline.paths import resolve_warc
 from pipeline.researcher import OneLineParser, ReadingError, connect, corpus_url, libpq_url, read_only
 
@@ -77,11 +76,13 @@ def write_wacz(out: Path, collection: str | None, database_url: str, force: bool
     the package is written beside it and renamed.
     """
     out = Path(out)
+    if out.is_dir():
+        raise WaczError(f"{out} is a folder: name the WACZ file to write")
     if out.exists() and not force:
         raise WaczError(f"{out} exists: pass --force to replace it")
     if not out.parent.is_dir():
         raise WaczError(f"the folder {out.parent} does not exist")
-    check_connection(database_url)
+    check_connection(sqlalchemy_url(database_url))
     pages, references = _read_corpus(libpq_url(database_url), collection)
     what = f"collection {collection}" if collection else "the corpus"
     if not references:

@@ -290,15 +290,15 @@ def test_mistakes_are_one_clear_line_and_write_nothing(corpus, packages, make_da
 
     # The output exists: kept unless --force.
     before = packages["second"].read_bytes()
-    said = one_line_error(run_module("pipeline.wacz", str(packages["second"]), "--collection", "second", env=env))
+    kept = run_module("pipeline.wacz", str(packages["second"]), "--collection", "second", env=env)
+    said = one_line_error(kept)
     assert "--force" in said and packages["second"].read_bytes() == before
 
     # A WARC file the corpus points to is gone: named.
     empty = tmp_path / "moved"
     (empty / "warc").mkdir(parents=True)
-    said = one_line_error(
-        run_module("pipeline.wacz", str(out), "--collection", "demo", env={**env, "ARCHIVE_DATA_DIR": str(empty)})
-    )
+    moved = {**env, "ARCHIVE_DATA_DIR": str(empty)}
+    said = one_line_error(run_module("pipeline.wacz", str(out), "--collection", "demo", env=moved))
     assert "is missing" in said and str(empty / "warc" / "demo") in said and ".warc.gz" in said
 
     # Nothing crawled yet.
