@@ -7,6 +7,7 @@ import gc
 import os
 import shutil
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from scrapy.settings import Settings
 from pipeline.collection import Collection
 from pipeline.collector import collect_young_objects_rarely
 from pipeline.database import engine_for
+from pipeline.fetchfailures import failed_requests, hide_request_failures_on_console, summary_lines
 from pipeline.forkserver import start_early
 from pipeline.frontier import redis_settings
 from pipeline.locks import collection_lock
@@ -28,11 +30,14 @@ from pipeline.logs import install_run_log, quiet_network_tracebacks
 from pipeline.normalize import outlet_domain
 from pipeline.paths import data_dir, warc_dir
 from pipeline.pending import mark_pending, process_pending, store_from_warcs
+from pipeline.runs import NOTHING_FETCHED, mark_status
 from spiders.collection import CollectionSpider
 from warc.index import update_index
 from warc.recover import recover_open_files
 
 VERSION = "0.1.0"
+OFFLINE_HINT = "no page could be fetched: is the network up? `make demo` runs the offline demo"
+FAILED_URLS_SHOWN = 10  # when nothing answered: the rest are in the log file and captures
 
 
 def tune_collector_for_the_crawl() -> None:
@@ -86,10 +91,22 @@ class CrawlReport:
     skipped: bool = False
     not_due: int = 0  # known pages the re-crawl policy left for a later run
     worker: str | None = None  # this process's name in a distributed crawl
+    failed_requests: dict[str, int] = field(default_factory=dict)  # kind -> requests (retries count)
 
     @classmethod
     def skipped_run(cls, collection: str) -> CrawlReport:
         return cls(collection, None, 0.0, 0, 0, {}, 0, 0, 0, 0, skipped=True)
+
+    @property
+    def nothing_fetched(self) -> bool:
+        """Every request failed before any answer: no network, a dead proxy, every host down."""
+        return (
+            not self.skipped
+            and not self.worker
+            and self.finish_reason == "finished"
+            and self.responses == 0
+            and sum(self.failed_requests.values()) > 0
+        )
 
     @property
     def ok(self) -> bool:
@@ -115,6 +132,7 @@ class CrawlReport:
             f"  articles: {self.articles_new} new, {self.articles_updated} updated, "
             f"{self.articles_unchanged} unchanged; {self.not_articles} pages held no article",
         ]
+        lines += [f"  {line}" for line in summary_lines(Counter(self.failed_requests))]
         for path in self.warc_files:
             size = path.stat().st_size if path.exists() else 0
             lines.append(f"  WARC: {path} ({size / 1e6:.2f} MB)")
@@ -128,9 +146,17 @@ class CrawlReport:
             lines.append("  the shared frontier is empty: every worker's share is done")
         if self.failures:
             lines.append("Failed URLs:")
-            width = min(max(len(u) for u in self.failures), 100)
-            for url, reason in sorted(self.failures.items()):
+            shown = sorted(self.failures.items())
+            if self.nothing_fetched:
+                shown = shown[:FAILED_URLS_SHOWN]
+            width = min(max(len(u) for u, _ in shown), 100)
+            for url, reason in shown:
                 lines.append(f"  {url:<{width}}  {reason}")
+            if len(shown) < len(self.failures):
+                where = f" (all in {self.log_file})" if self.log_file else ""
+                lines.append(f"  ... and {len(self.failures) - len(shown)} more{where}")
+        if self.nothing_fetched:
+            lines.append(OFFLINE_HINT)
         return "\n".join(lines)
 
 
@@ -244,6 +270,7 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CollectionSpider)
     crawler.signals.connect(quiet_network_tracebacks, signal=signals.engine_started)
+    crawler.signals.connect(hide_request_failures_on_console, signal=signals.engine_started)
     crawler.signals.connect(tune_collector_for_the_crawl, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
@@ -258,7 +285,7 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
         shutil.rmtree(jobdir, ignore_errors=True)  # done: the next run starts afresh
     if directory.exists():
         update_index(directory)  # the CDXJ index beside the WARCs, for replay and lookups
-    return CrawlReport(
+    report = CrawlReport(
         collection=collection.name,
         run_id=stats.get("run/id"),
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
@@ -275,4 +302,8 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
         log_file=log_file,
         not_due=stats.get("pages/not_due", 0),
         worker=stats.get("frontier/worker"),
+        failed_requests=dict(failed_requests(stats)),
     )
+    if report.nothing_fetched and report.run_id is not None:
+        mark_status(engine, report.run_id, NOTHING_FETCHED)  # not "finished": no page came
+    return report

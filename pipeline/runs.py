@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from pipeline.models import CrawlRun
+
+log = logging.getLogger(__name__)
+
+# A run whose every request failed before any answer (no network, a dead proxy): its status says
+# so, where "finished" would claim a crawl happened.
+NOTHING_FETCHED = "nothing_fetched"
 
 
 def _jsonable(stats: dict) -> dict:
@@ -34,3 +42,13 @@ def finish_run(engine: Engine, run_id: int, status: str, stats: dict, warc_files
                 warc_files=warc_files,
             )
         )
+
+
+
+def mark_status(engine: Engine, run_id: int, status: str) -> None:
+    """Corrects a closed run's status (the store closes every run as finished or its stop reason)."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(status=status))
+    except DBAPIError:
+        log.warning("database unavailable: run %s is not marked %s", run_id, status)

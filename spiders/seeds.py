@@ -13,6 +13,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pipeline.collection import Collection, load_collection
+from pipeline.fetchfailures import FETCH_FAILURE
 from pipeline.items import PageItem
 from pipeline.signals import capture_noted, page_not_modified
 from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF
@@ -126,7 +127,7 @@ class SeedSpider(scrapy.Spider):
         reason = failure_reason(failure)
         self.failures[url] = reason
         self.crawler.stats.inc_value("pages/failed")
-        log.warning("failed %s: %s", url, reason)
+        log.warning("failed %s: %s", url, reason, extra={FETCH_FAILURE: True})  # console: counted
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get(CAPTURE_RECORD):  # archived, then failed
             self.crawler.signals.send_catch_log(
