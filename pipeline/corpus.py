@@ -38,13 +38,17 @@ def _extraction_key(article_id: int, item: PageItem) -> tuple:
     return (article_id, e.extractor, e.extractor_version, _settings_key(e.extractor_settings))
 
 
-# The writing run's collection; the membership triggers add the capturing run's (the same in a crawl).
+# The writing run's collection (the membership triggers add the capturing run's: the same in a
+# crawl). A capture another run made was taken in now, not when it was fetched: the collection that
+# fetched it stays the article's first.
 MEMBERSHIP = text("""
     INSERT INTO collection_articles (collection, article_id, first_seen)
-    SELECT r.collection, m.article_id, m.first_seen
-    FROM crawl_runs r,
-         unnest(CAST(:ids AS bigint[]), CAST(:seen AS timestamptz[])) AS m(article_id, first_seen)
+    SELECT r.collection, m.article_id, min(CASE WHEN c.run_id = r.id THEN c.fetched_at ELSE now() END)
+    FROM crawl_runs r
+    CROSS JOIN unnest(CAST(:ids AS bigint[]), CAST(:captures AS bigint[])) AS m(article_id, capture_id)
+    JOIN captures c ON c.id = m.capture_id
     WHERE r.id = :run_id
+    GROUP BY r.collection, m.article_id
     ON CONFLICT (collection, article_id) DO UPDATE SET first_seen = EXCLUDED.first_seen
     WHERE EXCLUDED.first_seen < collection_articles.first_seen
 """)
@@ -98,7 +102,7 @@ class CorpusWriter:
         versions: list[dict] = []
         decisions: list[dict] = []
         new_texts: dict[tuple, PageItem] = {}
-        members: dict[int, datetime] = {}  # article -> earliest fetch of it in this batch
+        members: list[tuple[int, int]] = []  # (article, capture of this fetch)
         out = (versions, decisions, new_texts, members)
         _, conflicts = self._place(conn, items, run_id, capture_ids, out)
         if conflicts:  # each kept as its own article, under its own URL
@@ -123,7 +127,8 @@ class CorpusWriter:
         if decisions:
             conn.execute(insert(Decision).on_conflict_do_nothing(), decisions)
         if members and run_id is not None:
-            conn.execute(MEMBERSHIP, {"run_id": run_id, "ids": list(members), "seen": list(members.values())})
+            ids, fetches = zip(*members, strict=True)
+            conn.execute(MEMBERSHIP, {"run_id": run_id, "ids": list(ids), "captures": list(fetches)})
 
     def _place(self, conn, items, run_id, capture_ids, out, own: bool = False) -> tuple[dict, list]:
         """Each item as a new version, an unchanged re-fetch or a fold into its article; the URL
@@ -147,14 +152,14 @@ class CorpusWriter:
                         self.counts["identity_conflict"] += 1
                         conflicts.append(found)
                         continue
-                members[article_id] = min(members.get(article_id, item.fetched_at), item.fetched_at)
+                members.append((article_id, fetch_id))
                 self.counts["url_folded"] += 1
                 decisions.append(
                     fold_decision(item, article_id, fetch_id, canonical[article_id], run_id, previous)
                 )
                 if article_id in known_articles:
                     continue  # an AMP/print/mobile copy never replaces the article's own text
-            members[article_id] = min(members.get(article_id, item.fetched_at), item.fetched_at)
+            members.append((article_id, fetch_id))
             if previous == item.content_hash:
                 self.counts["unchanged"] += 1
                 decisions.append(self._unchanged_decision(item, article_id, fetch_id, run_id))

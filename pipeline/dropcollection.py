@@ -40,13 +40,16 @@ _CAPTURE_KEPT = """(EXISTS (SELECT 1 FROM article_versions v WHERE v.capture_id 
 
 # (what, statement): run in this order, counts reported under `what`.
 STEPS = (
-    # A decision goes with its article or its run; a kept article's story decisions stay (its
-    # story still holds it), and so does the run that made them.
-    ("decisions", """
+    # A decision goes with its article or its run. It stays when its article stays and it is a story
+    # decision (the story still holds the article), or when it is the outcome its own run gave a
+    # capture that stays; the run that made it stays with it.
+    ("decisions", f"""
         DELETE FROM decisions d
         WHERE d.article_id IN (SELECT id FROM drop_articles)
            OR (d.run_id IN (SELECT id FROM drop_runs)
-               AND (d.article_id IS NULL OR d.kind NOT IN ('story_joined', 'story_merged')))"""),
+               AND (d.article_id IS NULL OR d.kind NOT IN ('story_joined', 'story_merged'))
+               AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = d.capture_id AND c.run_id = d.run_id
+                               AND {_CAPTURE_KEPT.format(c="c")}))"""),
     ("minhash_bands", "DELETE FROM minhash_bands WHERE article_id IN (SELECT id FROM drop_articles)"),
     ("article_signatures",
      "DELETE FROM article_signatures WHERE article_id IN (SELECT id FROM drop_articles)"),
