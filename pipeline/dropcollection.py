@@ -29,7 +29,27 @@ PLAN = (
        WHERE m.collection = %(name)s
          AND NOT EXISTS (SELECT 1 FROM collection_articles o
                          WHERE o.article_id = m.article_id AND o.collection <> %(name)s)""",
+    "CREATE TEMP TABLE drop_shared (id bigint PRIMARY KEY) ON COMMIT DROP",
+    """INSERT INTO drop_shared
+       SELECT article_id FROM collection_articles WHERE collection = %(name)s
+       EXCEPT SELECT id FROM drop_articles""",
 )
+
+# A kept article's first and last capture, among the captures left: never earlier or later than
+# before, only narrowed when the collection's own fetches of it went.
+REDATE = """
+    UPDATE articles a
+    SET first_seen = greatest(a.first_seen, s.first), last_seen = least(a.last_seen, s.last)
+    FROM (SELECT m.article_id, min(c.fetched_at) AS first, max(c.fetched_at) AS last
+          FROM (SELECT article_id, capture_id FROM article_versions
+                UNION
+                SELECT article_id, capture_id FROM decisions
+                WHERE kind IN ('url_folded', 'unchanged_refetch') AND capture_id IS NOT NULL) m
+          JOIN captures c ON c.id = m.capture_id
+          WHERE m.article_id IN (SELECT id FROM drop_shared)
+          GROUP BY m.article_id) s
+    WHERE a.id = s.article_id
+      AND (a.first_seen < s.first OR a.last_seen > s.last)"""
 
 # A capture of the collection's runs stays while a kept article's version was extracted from it or
 # another collection's revisit record refers to its bytes.
@@ -86,6 +106,7 @@ class Removal:
     collection: str
     removed: dict[str, int] = field(default_factory=dict)
     kept_shared: int = 0
+    redated: int = 0
     warc_removed: list[Path] = field(default_factory=list)
     warc_kept: list[Path] = field(default_factory=list)
 
@@ -102,11 +123,11 @@ def drop_collection(conn: psycopg.Connection, name: str, apply: bool, warc: bool
     with conn.transaction() as tx:
         for statement in PLAN:
             conn.execute(statement, {"name": name})
-        result.kept_shared = conn.execute(
-            "SELECT count(*) FROM collection_articles WHERE collection = %(name)s", {"name": name}
-        ).fetchone()[0] - conn.execute("SELECT count(*) FROM drop_articles").fetchone()[0]
+        result.kept_shared = conn.execute("SELECT count(*) FROM drop_shared").fetchone()[0]
         for what, statement in STEPS:
             result.removed[what] = conn.execute(statement, {"name": name}).rowcount
+            if what == "captures":
+                result.redated = conn.execute(REDATE).rowcount
         if warc:
             _sort_warc_files(conn, result)
         if not apply:
@@ -137,7 +158,8 @@ def render(result: Removal, apply: bool, warc: bool) -> str:
     counts = ", ".join(f"{n} {what}" for what, n in result.removed.items() if n)
     lines = [f"{result.collection}: {verb} {counts or 'no rows'}"]
     if result.kept_shared:
-        lines.append(f"  kept {result.kept_shared} articles another collection also holds")
+        redated = f" ({result.redated} now first or last seen at a capture left)" if result.redated else ""
+        lines.append(f"  kept {result.kept_shared} articles another collection also holds{redated}")
     if warc:
         kept = f", kept {len(result.warc_kept)} that remaining rows point to" if result.warc_kept else ""
         lines.append(f"  {verb} {len(result.warc_removed)} WARC files{kept}")

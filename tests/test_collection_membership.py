@@ -4,10 +4,12 @@ provenance whole (its versions' WARC records and the records its revisits refer 
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine
 
 from pipeline import dropcollection
+from pipeline.researcher import libpq_url
 from tests.conftest import ROOT, query, run_cli
 
 MEMBERS = "SELECT collection, count(*) AS n FROM collection_articles GROUP BY 1 ORDER BY 1"
@@ -85,6 +87,30 @@ def _renamed_demo(name: str) -> str:
     return (ROOT / "collections" / "demo.toml").read_text(encoding="utf-8").replace(
         'name = "demo"', f'name = "{name}"', 1
     )
+
+
+SEEN_AT_CAPTURES = """
+SELECT m.article_id, min(c.fetched_at) AS first_seen, max(c.fetched_at) AS last_seen
+FROM (SELECT article_id, capture_id FROM article_versions
+      UNION SELECT article_id, capture_id FROM decisions
+      WHERE kind IN ('url_folded', 'unchanged_refetch') AND capture_id IS NOT NULL) m
+JOIN captures c ON c.id = m.capture_id
+JOIN crawl_runs r ON r.id = c.run_id AND r.collection = ANY(%(kept)s)
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def test_dropping_a_recrawl_dates_the_articles_by_the_captures_left(recrawled):
+    """Inside a transaction rolled back at the end: each article is first and last seen when the
+    remaining collection captured it, not at the dropped re-crawl."""
+    engine, env, _ = recrawled
+    with psycopg.connect(libpq_url(env["DATABASE_URL"]), autocommit=True) as conn:
+        demo_only = conn.execute(SEEN_AT_CAPTURES, {"kept": ["demo"]}).fetchall()
+        with conn.transaction(force_rollback=True):
+            result = dropcollection.drop_collection(conn, "again", apply=True)
+            seen = conn.execute("SELECT id, first_seen, last_seen FROM articles ORDER BY 1").fetchall()
+    assert result.redated > 0 and result.removed["crawl_runs"] == 1
+    assert seen == demo_only
 
 
 def test_dropping_the_first_crawl_with_its_warc_files_leaves_the_second_verifiable(recrawled):
