@@ -18,7 +18,8 @@ help:
 	@echo "make test            run the whole test suite (installs wget and chromium when missing, as root)"
 	@echo "make migrate         upgrade the corpus schema"
 	@echo "make psql            open psql on the corpus (DEMO=1: on the demo's own database)"
-	@echo "make clean-data COLLECTION=name [WARC=1] YES=1   remove one collection (YES=1 alone: all data)"
+	@echo "make clean-data COLLECTION=name [WARC=1] [YES=1]  list one collection's rows; YES=1 removes them (WARC=1: its WARC files too)"
+	@echo "make clean-data      remove the data folder var/ (asks; YES=1 does not); never a DATABASE_URL database"
 	@echo "make cron            print the crontab line for a collection (INSTALL=1 installs it)"
 	@echo "make serve-fixtures  serve the fixture web on 127.0.0.1:8714 to browse by hand"
 	@echo "make replay          index var/warc/ and replay it with pywb on 127.0.0.1:8080 (PORT=...)"
@@ -36,20 +37,27 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # make clean-data COLLECTION=name [WARC=1] [YES=1] [DEMO=1]: one collection's rows (and WARC files).
-# make clean-data YES=1: the whole data folder (var/ or $$ARCHIVE_DATA_DIR: the embedded databases,
-# WARC files, reports, logs). A database named by DATABASE_URL is never touched by it.
+# make clean-data [YES=1]: the whole data folder (var/ or $$ARCHIVE_DATA_DIR: the embedded databases,
+# WARC files, reports, logs), after saying what goes and asking unless YES=1. A database named by
+# DATABASE_URL lives elsewhere and is never touched by it.
 DATA_DIR = $(or $(ARCHIVE_DATA_DIR),var)
 
 clean-data: $(STAMP)
 ifdef COLLECTION
 	$(PY) -m pipeline $(DEMO_FLAG) drop-collection $(COLLECTION) $(if $(WARC),--warc) $(if $(YES),--yes)
-else ifdef YES
-	@test ! -d $(DATA_DIR)/pgdata || $(PY) -c "from pipeline.database import stop_embedded; stop_embedded()"
-	rm -rf $(DATA_DIR)
-	@echo "removed $(DATA_DIR)$(if $(DATABASE_URL), (the database at DATABASE_URL is untouched))"
 else
-	@echo "make clean-data YES=1 deletes $(DATA_DIR): the embedded databases, WARC files, reports, logs"
-	@echo "make clean-data COLLECTION=name [WARC=1] [YES=1] removes one collection's rows only"
+	@if [ ! -e "$(DATA_DIR)" ]; then echo "nothing to remove: $(DATA_DIR) does not exist"; exit 0; fi; \
+	case "$$(cd "$(DATA_DIR)" && pwd -P)" in /|"$$HOME"|"$(CURDIR)") \
+		echo "error: refusing to remove $(DATA_DIR): not a data folder"; exit 2;; esac; \
+	echo "this removes $(DATA_DIR) (the embedded databases, WARC files, reports, logs):"; \
+	du -sh "$(DATA_DIR)"/* 2>/dev/null | sed 's/^/  /'; \
+	$(if $(DATABASE_URL),echo "the database at DATABASE_URL is not touched (COLLECTION=name removes a collection's rows there)";) \
+	if [ -z "$(YES)" ]; then \
+		printf "remove it? [y/N] "; read answer || echo; \
+		case "$$answer" in y|Y|yes) ;; *) echo "nothing removed (YES=1 skips this question)"; exit 1;; esac; \
+	fi; \
+	test ! -d "$(DATA_DIR)/pgdata" || ARCHIVE_DATA_DIR="$(DATA_DIR)" $(PY) -c "from pipeline.database import stop_embedded; stop_embedded()"; \
+	rm -rf "$(DATA_DIR)" && echo "removed $(DATA_DIR)"
 endif
 
 # WORKERS=N: N crawler processes sharing one frontier in Redis ($$REDIS_URL, default local Redis).
@@ -62,21 +70,10 @@ demo: $(STAMP) $(PYWB_STAMP)
 test: $(STAMP) $(PYWB_STAMP) test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Two programs from outside Python that the tests drive: GNU wget (a second, independent WARC
-# writer whose files the import must take) and Debian's Chromium (the report is drawn headless).
-# As root on Debian they are installed when missing; otherwise the exact command is printed.
+# What the tests drive from outside Python (GNU wget, Debian's Chromium): installed when missing as
+# root, else the exact apt-get command is printed (.ci/test-tools).
 test-tools:
-	@missing=""; \
-	command -v wget >/dev/null 2>&1 || missing="$$missing wget"; \
-	test -x /usr/bin/chromium || missing="$$missing chromium"; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing the Debian packages the tests use:$$missing"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-		else \
-			echo "the tests need$$missing: install as root with: apt-get install -y$$missing"; \
-		fi; \
-	fi
+	@.ci/test-tools
 
 migrate: $(STAMP)
 	$(PY) -m pipeline migrate
