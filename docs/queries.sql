@@ -25,11 +25,23 @@ JOIN corpus ON search @@ phraseto_tsquery('english', claim)
 WHERE published_at IS NOT NULL
 ORDER BY claim, published_at, article_id;
 
--- Most syndicated stories: which stories ran at the most outlets, and who ran them first?
+-- Most syndicated stories: which stories ran at the most outlets, and who ran them first? (A story is
+-- counted within each collection that holds it: add WHERE collection = 'name' to see one.)
 SELECT collection, story_id, outlets, articles, title, first_outlet, first_published, member_outlets
 FROM stories
 ORDER BY outlets DESC, articles DESC, first_published
 LIMIT 10;
+
+-- Collections side by side: how many articles each collection holds, how many of them another
+-- collection holds too, and when it first captured one?
+SELECT m.collection, count(*) AS articles,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM collection_articles o
+                                      WHERE o.article_id = m.article_id AND o.collection <> m.collection))
+           AS shared,
+       min(m.first_seen) AS first_captured
+FROM collection_articles m
+GROUP BY m.collection
+ORDER BY m.collection;
 
 -- How an article changed between versions: each version next to the one before it.
 SELECT article_id, version_number, captured_at, title,

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import create_engine
 
 from pipeline import dropcollection
-from pipeline.researcher import libpq_url
+from pipeline.researcher import libpq_url, read_only
 from tests.conftest import ROOT, query, run_cli
+from tests.test_queries import research_queries
 
 MEMBERS = "SELECT collection, count(*) AS n FROM collection_articles GROUP BY 1 ORDER BY 1"
 
@@ -45,6 +46,12 @@ def test_an_import_into_another_collection_takes_in_what_it_read(imported):
             engine, "SELECT story_id, articles, outlets FROM stories WHERE collection = :c ORDER BY 1", c=name
         )
         assert per == demo_stories
+
+    # The documented side-by-side query: every article is both collections'.
+    _, side_by_side = next(q for q in research_queries() if q[0].startswith("Collections side by side"))
+    with psycopg.connect(libpq_url(env["DATABASE_URL"]), autocommit=True) as conn, read_only(conn):
+        found = [row[:3] for row in conn.execute(side_by_side)]
+    assert found == [("copy", len(rows), len(rows)), ("demo", len(rows), len(rows))]
 
     # A reprocess under each file's own collection (its warcinfo) adds no collection.
     again = run_cli("reprocess", env=env)
