@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import query
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -158,3 +160,23 @@ def test_every_python_module_named_exists():
     missing = sorted({f"{page}: python -m {module}" for page, module in named
                       if importlib.util.find_spec(module.rstrip(".")) is None})
     assert not missing, missing
+
+
+SQL_BLOCK = re.compile(r"^[ \t]*```sql\n(.*?)^[ \t]*```", re.S | re.M)
+
+
+def _documented_queries() -> list[tuple[str, str]]:
+    return [(page.name, sql) for page in PAGES
+            for sql in SQL_BLOCK.findall(page.read_text(encoding="utf-8"))]
+
+
+def test_every_documented_query_returns_rows_on_the_demo(demo_archive):
+    queries = _documented_queries()
+    assert len(queries) >= 10, "the SQL blocks were not found: the pattern is wrong"
+    empty = []
+    for page, sql in queries:
+        # The pages name the collection `make demo` crawls; this archive crawled the flat list.
+        sql = sql.replace("'demo-discovery'", "'demo'")
+        if not query(demo_archive.engine, sql):
+            empty.append(f"{page}: {sql.strip()[:120]}")
+    assert not empty, empty
