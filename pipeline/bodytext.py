@@ -10,6 +10,10 @@ comments 0.887, readability's fork alone 0.899, readability-lxml 0.927, this rul
 skipped when readability found almost nothing (it then has no opinion) and in recall mode (it is a
 precision device); readability's own text is used when trafilatura finds none. Table frames, share
 counters and cookie banners are dropped from the lines first.
+
+Readability also has no say when it backs little of trafilatura's text, however long its block (it
+picked a sign-in box or a list of names, not the article). And each extractor puts back the lede
+the other left out: a paragraph of prose just above the first one both have.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ MIN_READABILITY_WORDS = 20  # below this readability found no article, and is no
 MIN_COVERAGE = 0.2
 PARTIAL_COVERAGE = 0.5
 SENTENCE_WORDS = 15
+# A paragraph readability has above the text both found, of LEDE_WORDS or more words ending a
+# sentence, is the lede trafilatura missed; the first LEDE_PREFIX characters tell shared paragraphs.
+LEDE_WORDS = 8
+LEDE_PREFIX = 50
+LEDE_SKIP_WORDS = 4  # lines shorter than this between a lede and the article are passed over
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]:;\u3002\uff01\uff1f]$")
 # Readability costs ~0.25 s per MB and such pages are mostly reader comments, which trafilatura
 # already leaves out: above this size its check is skipped.
@@ -189,9 +198,78 @@ def extract_body(html: str, url: str, favor: str = "balanced") -> Body:
 
 
 def reconcile(lines: list[str], reference: list[str]) -> list[str]:
-    """trafilatura's lines that readability's text backs, as far as readability has a say."""
+    """trafilatura's lines that readability's text backs, as far as readability has a say, and the
+    lede readability found above them."""
     reference_words = _word_count(reference)
-    coverage = reference_words / max(1, _word_count(lines))
-    if reference_words < MIN_READABILITY_WORDS or coverage < MIN_COVERAGE:
+    if reference_words < MIN_READABILITY_WORDS:
         return lines
-    return agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE) or lines
+    coverage = reference_words / max(1, _word_count(lines))
+    # the share of trafilatura's words readability backs: under MIN_COVERAGE it picked another block
+    # (a sidebar, a sign-in box) however long, and has no say
+    backed = _word_count(agreeing(lines, reference)) / max(1, _word_count(lines))
+    if coverage < MIN_COVERAGE or backed < MIN_COVERAGE:
+        return lines
+    kept = agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE) or lines
+    if kept is not lines:
+        kept = own_lede(kept, lines, reference)
+    return with_lede(kept, lines, reference) if backed >= PARTIAL_COVERAGE else kept
+
+
+def _lede_like(line: str) -> bool:
+    """A paragraph of prose: LEDE_WORDS or more, ending a sentence, no table cells."""
+    return len(_words(line)) >= LEDE_WORDS and _SENTENCE_END.search(line) is not None and "|" not in line
+
+
+def own_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
+    """`kept` with trafilatura's paragraphs of prose just above the first paragraph readability has
+    too (short lines between them, a photo credit or "In pictures", are passed over and stay out):
+    readability's block often starts below a lede that stands in an element of its own."""
+    text = _compact("".join(reference))
+    first = next(
+        (i for i, line in enumerate(lines) if len(_words(line)) >= LEDE_WORDS and _shared(line, text)), None
+    )
+    if first is None or lines[first] not in kept:
+        return kept
+    lede: list[str] = []
+    for line in reversed(lines[:first]):
+        if _lede_like(line):
+            lede.insert(0, line)
+        elif len(_words(line)) >= LEDE_SKIP_WORDS:
+            break
+    lede = [line for line in lede if line not in kept]
+    at = kept.index(lines[first])
+    return kept[:at] + lede + kept[at:]
+
+
+def _shared(line: str, compact_text: str) -> bool:
+    return _compact(line)[:LEDE_PREFIX] in compact_text
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def with_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
+    """`kept` with the paragraphs readability has above the first one trafilatura has too, when they
+    are sentences (LEDE_WORDS or more, ending a sentence): trafilatura misses a lede that stands
+    apart from the paragraphs below it (a dateline paragraph, a lede in its own element).
+
+    Only when readability backs most of trafilatura's text (both found the same article); a
+    paragraph counts as shared when its first LEDE_PREFIX characters (whitespace aside) are in
+    trafilatura's text."""
+    text = _compact("".join(lines))
+    lede: list[str] = []
+    anchor: set[str] = set()
+    for paragraph in reference:
+        if _shared(paragraph, text):
+            anchor = set(_words(paragraph))
+            break
+        if len(_words(paragraph)) >= LEDE_WORDS and _SENTENCE_END.search(paragraph):
+            lede.append(paragraph)
+    if not (lede and anchor):
+        return kept
+    for i, line in enumerate(kept):
+        words = _words(line)
+        if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+            return kept[:i] + lede + kept[i:]
+    return kept

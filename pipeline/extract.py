@@ -29,6 +29,9 @@ from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 from pipeline import dates, metadata, pagekind
 from pipeline.bodytext import (
     AGREEMENT,
+    LEDE_PREFIX,
+    LEDE_SKIP_WORDS,
+    LEDE_WORDS,
     MIN_READABILITY_WORDS,
     READABILITY_MAX_CHARS,
     TRAFILATURA_OPTIONS,
@@ -45,7 +48,7 @@ log = logging.getLogger(__name__)
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
 # Our own rules on top of the libraries; bump when a change here changes any output field.
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 FAVOR = ("balanced", "precision", "recall")
 # Above this the page is a data dump or an endless listing, not an article; the WARC keeps it.
 MAX_PAGE_CHARS = 5_000_000
@@ -66,6 +69,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "agreement": AGREEMENT,
             "min_words": MIN_READABILITY_WORDS,
             "max_chars": READABILITY_MAX_CHARS,
+            "lede": {"words": LEDE_WORDS, "prefix": LEDE_PREFIX, "skip_words": LEDE_SKIP_WORDS},
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],

@@ -101,3 +101,37 @@ def test_readability_with_almost_none_of_the_text_has_no_say():
 
 def test_an_empty_page_has_no_body():
     assert extract_body("<html><body></body></html>", URL).lines == ()
+
+
+def test_readability_that_picked_another_block_has_no_say():
+    """Readability's block as long as the article but another part of the page (a sign-in box): it
+    backs under MIN_COVERAGE of trafilatura's words, so the article is not cut down to nothing."""
+    lines = [*BEFORE, *AFTER, "Sign in to your account"]
+    sign_in = [
+        "Your password must have eight characters or more, with a capital letter, a digit and a sign.",
+        "We will send you an email with a link to confirm your address within the next few minutes.",
+        "Once confirmed, your account lets you save stories, follow topics and manage your newsletters.",
+        "If the link has expired, ask for a new one from this page and check your spam folder too.",
+        "Your details are kept as our privacy notice explains, and you can delete your account at any time.",
+    ]  # about 90 words, none of the article's sentences
+    assert reconcile(lines, sign_in) == lines
+
+
+def test_a_lede_only_readability_found_is_put_back_above_the_article():
+    """trafilatura left out the first paragraph (a dateline lede in an element of its own); readability
+    has it above the paragraphs both share, so it is put back in its place. A short line above the
+    article (a photo credit) is no lede."""
+    lede = (
+        "HARBOUR CITY, May 14 - The old harbour bridge will close to cars next spring after a vote "
+        "that ended months of argument, the council said on Tuesday."
+    )
+    lines = [*BEFORE, *AFTER]
+    assert reconcile(lines, ["Photo: city museum", lede, *BEFORE, *AFTER]) == [lede, *BEFORE, *AFTER]
+    assert reconcile(lines, [*BEFORE, lede, *AFTER]) == lines  # not above the shared text: not a lede
+
+
+def test_a_lede_comes_back_through_the_whole_extraction():
+    html = page(f'<div class="dateline"><span>{BEFORE[0]}</span></div><div class="story">', "").replace(
+        "</article>", f"{paragraphs(BEFORE[1:] + AFTER)}</div></article>"
+    )
+    assert_whole_article_without_furniture(extract_body(html, URL).text)
