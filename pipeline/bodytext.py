@@ -13,7 +13,9 @@ counters and cookie banners are dropped from the lines first.
 
 Readability also has no say when it backs little of trafilatura's text, however long its block (it
 picked a sign-in box or a list of names, not the article). And each extractor puts back the lede
-the other left out: a paragraph of prose just above the first one both have.
+the other left out: a paragraph of prose just above the first one both have; and when readability's
+block is the longer (TAIL_COVERAGE), its paragraphs of prose after the last one both have, where
+trafilatura stopped early.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ SENTENCE_WORDS = 15
 LEDE_WORDS = 8
 LEDE_PREFIX = 50
 LEDE_SKIP_WORDS = 4  # lines shorter than this between a lede and the article are passed over
+# When readability's block is this much longer than trafilatura's text, trafilatura stopped early:
+# readability's paragraphs of prose after the last one both have are the article's end.
+TAIL_COVERAGE = 1.2
+_PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]\u3002\uff01\uff1f]$")
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]:;\u3002\uff01\uff1f]$")
 # Readability costs ~0.25 s per MB and such pages are mostly reader comments, which trafilatura
 # already leaves out: above this size its check is skipped.
@@ -212,12 +218,17 @@ def reconcile(lines: list[str], reference: list[str]) -> list[str]:
     kept = agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE) or lines
     if kept is not lines:
         kept = own_lede(kept, lines, reference)
-    return with_lede(kept, lines, reference) if backed >= PARTIAL_COVERAGE else kept
+    if backed >= PARTIAL_COVERAGE:
+        kept = with_lede(kept, lines, reference)
+        if coverage >= TAIL_COVERAGE:
+            kept = with_tail(kept, lines, reference)
+    return kept
 
 
 def _lede_like(line: str) -> bool:
-    """A paragraph of prose: LEDE_WORDS or more, ending a sentence, no table cells."""
-    return len(_words(line)) >= LEDE_WORDS and _SENTENCE_END.search(line) is not None and "|" not in line
+    """A paragraph of prose: LEDE_WORDS or more, ending a sentence (not a colon: "Read on:"), no table
+    cells."""
+    return len(_words(line)) >= LEDE_WORDS and _PROSE_END.search(line) is not None and "|" not in line
 
 
 def own_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
@@ -264,7 +275,7 @@ def with_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[s
         if _shared(paragraph, text):
             anchor = set(_words(paragraph))
             break
-        if len(_words(paragraph)) >= LEDE_WORDS and _SENTENCE_END.search(paragraph):
+        if _lede_like(paragraph):
             lede.append(paragraph)
     if not (lede and anchor):
         return kept
@@ -272,4 +283,25 @@ def with_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[s
         words = _words(line)
         if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
             return kept[:i] + lede + kept[i:]
+    return kept
+
+
+def with_tail(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
+    """`kept` with readability's paragraphs of prose after the last one trafilatura has too (short
+    lines passed over, up to the first longer line that is no prose), after the line they follow."""
+    text = _compact("".join(lines))
+    last = max((i for i, paragraph in enumerate(reference) if _shared(paragraph, text)), default=None)
+    if last is None:
+        return kept
+    tail: list[str] = []
+    for paragraph in reference[last + 1 :]:
+        if _lede_like(paragraph):
+            tail.append(paragraph)
+        elif len(_words(paragraph)) >= LEDE_SKIP_WORDS:
+            break
+    anchor = set(_words(reference[last]))
+    for i in range(len(kept) - 1, -1, -1):
+        words = _words(kept[i])
+        if tail and words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+            return kept[: i + 1] + tail + kept[i + 1 :]
     return kept

@@ -34,6 +34,7 @@ from pipeline.bodytext import (
     LEDE_WORDS,
     MIN_READABILITY_WORDS,
     READABILITY_MAX_CHARS,
+    TAIL_COVERAGE,
     TRAFILATURA_OPTIONS,
     extract_body,
     parse_html,
@@ -70,6 +71,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "min_words": MIN_READABILITY_WORDS,
             "max_chars": READABILITY_MAX_CHARS,
             "lede": {"words": LEDE_WORDS, "prefix": LEDE_PREFIX, "skip_words": LEDE_SKIP_WORDS},
+            "tail_coverage": TAIL_COVERAGE,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],

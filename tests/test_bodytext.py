@@ -135,3 +135,13 @@ def test_a_lede_comes_back_through_the_whole_extraction():
         "</article>", f"{paragraphs(BEFORE[1:] + AFTER)}</div></article>"
     )
     assert_whole_article_without_furniture(extract_body(html, URL).text)
+
+
+def test_the_end_of_the_article_trafilatura_cut_off_is_put_back_from_readability():
+    """trafilatura stopped after the first paragraphs; readability's block, much longer, goes on with
+    the article's paragraphs (a byline-like short line between them passes over): they follow the
+    last paragraph both have. A prompt ending with a colon is no paragraph of the article."""
+    reference = [*BEFORE, "Pictures: city museum", *AFTER, "Read more of our coverage here:"]
+    assert reconcile(BEFORE, reference) == [*BEFORE, *AFTER]
+    # readability's block no longer than trafilatura's text: nothing added
+    assert AFTER[2] not in reconcile([*BEFORE, *AFTER[:2]], [*BEFORE, AFTER[0], AFTER[2]])
