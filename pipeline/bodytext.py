@@ -40,6 +40,9 @@ MIN_READABILITY_WORDS = 20  # below this readability found no article, and is no
 # lines: a full sentence paragraph of SENTENCE_WORDS or more stays.
 MIN_COVERAGE = 0.2
 PARTIAL_COVERAGE = 0.5
+# Readability's block backing under this share of trafilatura's words (AGREEMENT line by line) is
+# another part of the page than trafilatura's text, however long: then too it has no say.
+MIN_BACKED = 0.3
 SENTENCE_WORDS = 15
 # A paragraph readability has above the text both found, of LEDE_WORDS or more words ending a
 # sentence, is the lede trafilatura missed; the first LEDE_PREFIX characters tell shared paragraphs.
@@ -210,10 +213,10 @@ def reconcile(lines: list[str], reference: list[str]) -> list[str]:
     if reference_words < MIN_READABILITY_WORDS:
         return lines
     coverage = reference_words / max(1, _word_count(lines))
-    # the share of trafilatura's words readability backs: under MIN_COVERAGE it picked another block
-    # (a sidebar, a sign-in box) however long, and has no say
+    # the share of trafilatura's words readability backs: under MIN_BACKED it picked another block
+    # (a sidebar, a sign-in box, a list of names) however long, and has no say
     backed = _word_count(agreeing(lines, reference)) / max(1, _word_count(lines))
-    if coverage < MIN_COVERAGE or backed < MIN_COVERAGE:
+    if coverage < MIN_COVERAGE or backed < MIN_BACKED:
         return lines
     kept = agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE) or lines
     if kept is not lines:

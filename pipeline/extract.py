@@ -32,6 +32,7 @@ from pipeline.bodytext import (
     LEDE_PREFIX,
     LEDE_SKIP_WORDS,
     LEDE_WORDS,
+    MIN_BACKED,
     MIN_READABILITY_WORDS,
     READABILITY_MAX_CHARS,
     TAIL_COVERAGE,
@@ -72,6 +73,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "max_chars": READABILITY_MAX_CHARS,
             "lede": {"words": LEDE_WORDS, "prefix": LEDE_PREFIX, "skip_words": LEDE_SKIP_WORDS},
             "tail_coverage": TAIL_COVERAGE,
+            "min_backed": MIN_BACKED,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],
