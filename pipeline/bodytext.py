@@ -15,7 +15,7 @@ Readability also has no say when it backs little of trafilatura's text, however 
 picked a sign-in box or a list of names, not the article). And each extractor puts back the lede
 the other left out: a paragraph of prose just above the first one both have; and when readability's
 block is the longer (TAIL_COVERAGE), its paragraphs of prose after the last one both have, where
-trafilatura stopped early.
+trafilatura stopped early, and those between two paragraphs both have, which trafilatura skipped.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def reconcile(lines: list[str], reference: list[str]) -> list[str]:
     if backed >= PARTIAL_COVERAGE:
         kept = with_lede(kept, lines, reference)
         if coverage >= TAIL_COVERAGE:
-            kept = with_tail(kept, lines, reference)
+            kept = with_gaps(with_tail(kept, lines, reference), lines, reference)
     return kept
 
 
@@ -308,3 +308,21 @@ def with_tail(kept: list[str], lines: list[str], reference: list[str]) -> list[s
         if tail and words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
             return kept[: i + 1] + tail + kept[i + 1 :]
     return kept
+
+
+
+def with_gaps(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
+    """`kept` with readability's paragraphs of prose that trafilatura skipped between two paragraphs
+    both have (a paragraph inside a quote box or a differently marked element), after the first."""
+    text = _compact("".join(lines))
+    shared = [i for i, paragraph in enumerate(reference) if _shared(paragraph, text)]
+    result = list(kept)
+    for before, after in zip(shared, shared[1:]):
+        missed = [p for p in reference[before + 1 : after] if _lede_like(p) and p not in result]
+        anchor = set(_words(reference[before]))
+        for i, line in enumerate(result if missed else []):
+            words = _words(line)
+            if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+                result[i + 1 : i + 1] = missed
+                break
+    return result

@@ -116,8 +116,8 @@ def _comparable(text: str | None) -> str:
 def _body_only(
     lines: tuple[str, ...], title: str | None, dek: str | None, authors: list[str], section: str | None
 ) -> tuple[str, ...]:
-    """The body without what extractors leave at its top: a kicker, the headline, the standfirst,
-    the byline and the dateline stamp."""
+    """The body without what extractors leave at its top: a kicker, the headline, the standfirst
+    (`dek`: the one the page marks), the byline and the dateline stamp."""
     body = list(lines)
     heads = {_comparable(title), _comparable(dek)} - {""}
     # a headline among the first lines, after nothing but short ones (kicker, section name)
@@ -197,7 +197,10 @@ def _extract_page(
         page, title, next((line for line in lines if _comparable(line) != _comparable(title)), None)
     )
     section = metadata.section(page)
-    lines = _body_only(lines, title, dek, authors, section)
+    # a standfirst the page marks leaves the body; a description that copies a paragraph is that
+    # paragraph (the lede), which stays
+    standfirst = dek if dek is not None and dek == metadata.marked_dek(page) else None
+    lines = _body_only(lines, title, standfirst, authors, section)
     paywall = pagekind.paywalled(page, lines)
     if paywall:
         # what a paywall leaves may be a lede beside the headline and standfirst, in any order

@@ -31,9 +31,8 @@ DEK_WORDS = {
 }
 
 
-def dek(page: PageMeta, headline: str | None, first_paragraph: str | None) -> str | None:
-    """The standfirst: a visible dek under the headline, else a description the page declares that
-    is neither the headline nor the start of the body (SEO descriptions often copy one of them)."""
+def marked_dek(page: PageMeta) -> str | None:
+    """The standfirst the page marks as one (its class or itemprop), outside the page chrome."""
     for el in page.tree.xpath(DEK_CANDIDATES):
         words = {re.split(r"[-_]+", name)[-1] for name in el.get("class", "").lower().split()}
         marked = words & DEK_WORDS or el.get("itemprop") == "description"
@@ -41,6 +40,14 @@ def dek(page: PageMeta, headline: str | None, first_paragraph: str | None) -> st
             text = clean(el.text_content())
             if 20 <= len(text) <= 400 and len(el) <= 3:
                 return text
+    return None
+
+
+def dek(page: PageMeta, headline: str | None, first_paragraph: str | None) -> str | None:
+    """The standfirst: a visible dek under the headline, else a description the page declares that
+    is neither the headline nor the start of the body (SEO descriptions often copy one of them)."""
+    if (text := marked_dek(page)) is not None:
+        return text
     declared = (
         jsonld_text(page.article.get("description"))
         or page.first_micro("description")

@@ -127,7 +127,6 @@ def test_a_lede_only_readability_found_is_put_back_above_the_article():
     )
     lines = [*BEFORE, *AFTER]
     assert reconcile(lines, ["Photo: city museum", lede, *BEFORE, *AFTER]) == [lede, *BEFORE, *AFTER]
-    assert reconcile(lines, [*BEFORE, lede, *AFTER]) == lines  # not above the shared text: not a lede
 
 
 def test_a_lede_comes_back_through_the_whole_extraction():
@@ -145,3 +144,14 @@ def test_the_end_of_the_article_trafilatura_cut_off_is_put_back_from_readability
     assert reconcile(BEFORE, reference) == [*BEFORE, *AFTER]
     # readability's block no longer than trafilatura's text: nothing added
     assert AFTER[2] not in reconcile([*BEFORE, *AFTER[:2]], [*BEFORE, AFTER[0], AFTER[2]])
+
+
+def test_a_paragraph_trafilatura_skipped_inside_the_article_comes_back_in_its_place():
+    """readability's block is the longer and has a paragraph of prose between two paragraphs both
+    have (a quote box trafilatura passed over): it goes back between them."""
+    quote = (
+        "\u201cWe have waited thirty years for a decision on this bridge, and now that it has come we "
+        "are not sure it is the right one for the people who live on the north bank,\u201d a resident said."
+    )
+    reference = [*BEFORE, quote, *AFTER]
+    assert reconcile([*BEFORE, *AFTER], reference) == reference

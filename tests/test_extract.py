@@ -246,6 +246,25 @@ def test_a_long_page_under_the_limit_is_extracted():
     assert article.text.split("\n") == paragraphs
 
 
+def test_a_marked_standfirst_leaves_the_body_and_a_description_copying_the_lede_does_not():
+    """The standfirst the page marks (class "standfirst") is `dek`, not body text; a meta description
+    that copies the first paragraph below a kicker is that paragraph, which the body keeps."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    marked = html_page(
+        '<article><h1>A headline</h1><p class="standfirst">The studio shut its network down after the '
+        f"attack, and staff were sent home.</p>{paragraphs}</article>"
+    )
+    article = extract_page(marked, "http://x.test/a/1").article
+    assert article.dek == "The studio shut its network down after the attack, and staff were sent home."
+    assert article.text.split("\n") == PARAGRAPHS
+    copied = html_page(
+        f"<article><p>Exclusive</p><h1>A headline</h1>{paragraphs}</article>",
+        f'<meta name="description" content="{PARAGRAPHS[0]}">',
+    )
+    article = extract_page(copied, "http://x.test/a/1").article
+    assert article.text.split("\n") == PARAGRAPHS
+
+
 def test_paywall_prompt_lines_are_dropped_from_a_long_paywalled_article():
     ld = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": "False"}</script>'
