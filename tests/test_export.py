@@ -19,7 +19,11 @@ from pipeline.migrate import alembic_config
 from pipeline.researcher import libpq_url
 from tests.conftest import ROOT
 
-CITATION = ("canonical_url", "captured_at", "warc_record_id", "replay_path", "citation")
+CITATION = (
+    "canonical_url", "captured_at", "warc_record_id", "replay_path", "citation",
+    "archive_url", "archived_at", "reference",
+)
+ALWAYS = ("canonical_url", "captured_at", "warc_record_id", "replay_path", "citation", "reference")
 GUARDIANS = """
 -- "Guardians of Peace" before 1 December 2014 (no citation columns: the export adds them)
 SELECT article_id, outlet, title, published_at
@@ -51,6 +55,7 @@ def counts(demo_archive) -> tuple:
 @pytest.fixture
 def db(demo_archive, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", demo_archive.database_url)
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(demo_archive.data))
     return demo_archive
 
 
@@ -61,7 +66,8 @@ def test_corpus_export_with_citations_and_manifest(db, tmp_path, fmt):
     rows = read_rows(out, fmt)
     assert len(rows) == counts(db)[0] > 0
     for row in rows:
-        assert all(row[c] for c in CITATION), row["article_id"]
+        assert all(row[c] for c in ALWAYS), row["article_id"]
+        assert row["canonical_url"] in row["reference"] and "Accessed" in row["reference"]
         assert row["replay_path"].startswith("demo/") and row["warc_record_id"] in row["citation"]
     manifest = json.loads((tmp_path / f"corpus.{fmt}.manifest.json").read_text())
     assert manifest["row_count"] == len(rows) and manifest["format"] == fmt
@@ -69,7 +75,8 @@ def test_corpus_export_with_citations_and_manifest(db, tmp_path, fmt):
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     assert manifest["files"] == [{"path": out.name, "bytes": out.stat().st_size, "sha256": digest}]
     assert manifest["crawl_runs"] and manifest["crawl_runs"][0]["collection"] == "demo"
-    assert manifest["warc_files"] and {r["warc_file"] for r in rows} == set(manifest["warc_files"])
+    assert manifest["warc_files"] and {r["warc_file"] for r in rows} == {w["path"] for w in manifest["warc_files"]}
+    assert all(len(w["sha256"]) == 64 for w in manifest["warc_files"])
     assert manifest["software"]["incident-archive"]
     assert manifest["software"]["schema_revision"] == HEAD_REVISION
     assert manifest["created_at"].endswith("Z") and manifest["omitted_columns"] == ["search"]
