@@ -174,3 +174,17 @@ def test_a_query_that_writes_or_fails_is_refused_in_one_line(demo_archive, tmp_p
 def test_usage_mistakes_are_one_line(demo_archive, tmp_path, args, message):
     args = [str(tmp_path / a) if a.endswith((".txt", ".sql", ".csv")) else a for a in args]
     one_line_error(run_export(demo_archive, *args), message)
+
+
+def test_wacz_package_of_a_collection(demo_archive, tmp_path):
+    import zipfile
+
+    env_args = ("--wacz", str(tmp_path / "demo.wacz"), "--collection", "demo")
+    env = {**os.environ, "DATABASE_URL": demo_archive.database_url, "ARCHIVE_DATA_DIR": str(demo_archive.data)}
+    command = [sys.executable, "-m", "pipeline.export", *env_args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    names = zipfile.ZipFile(tmp_path / "demo.wacz").namelist()
+    assert "datapackage.json" in names and any(n.startswith("archive/") for n in names)
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    one_line_error(again, "demo.wacz")

@@ -102,3 +102,12 @@ def test_mistakes_are_one_line_with_exit_status_2(demo_archive, args, message):
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_collection_filter_and_citations(conn):
+    everywhere = search(conn, "Sony", limit=100)
+    in_demo = search(conn, "Sony", limit=100, collection="demo")
+    assert in_demo and {h.article_id for h in in_demo} <= {h.article_id for h in everywhere}
+    assert all(h.citation and h.canonical_url in h.citation and "Accessed" in h.citation for h in in_demo)
+    with pytest.raises(ReadingError, match="no collection named"):
+        search(conn, "Sony", collection="nowhere")
