@@ -103,18 +103,72 @@ def setting(text: str) -> tuple[str, str]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipeline.crawl import run_crawl
+    """Crawl the fixture web into the demo's database; on the first run, crawl it again after its
+    second edition (a correction, a changed headline, an added paragraph) so `versions` has edits
+    to show. Each crawl is a process of its own: Scrapy runs once per process."""
     from pipeline.fixtureweb import FixtureWeb
 
     collection = load_collection(args.collection)
     url = _database(demo=True)
+    editions = [args.edition] if args.edition == 1 or _demo_has_runs(url) else [1, 2]
+    level = "INFO" if args.verbose else args.log_level
     with FixtureWeb(port=args.port).start() as web, _fixture_archive(collection, web.site):
         print(f"fixture web serving {len(web.site.hosts)} outlets via {web.proxy_url}")
-        report = run_crawl(collection, url, proxy=web.proxy_url, log_level=args.log_level)
-    print(report.render())
+        for step, edition in enumerate(editions, 1):
+            web.edition = edition
+            print(f"\n[{step}/{len(editions)}] {EDITION_STAGES[edition]}", flush=True)
+            status = _crawl_process(collection.path, url, web.proxy_url, level)
+            if status != 0:
+                return status
+    print()
+    if edited := _an_edited_article(url, collection.name):
+        print(f"Try the versions of an edited article: python -m pipeline --demo versions {edited}")
     print("The demo has its own database, apart from the corpus: read it with "
           "`python -m pipeline --demo COMMAND` (e.g. --demo psql, --demo search ...) or `make psql DEMO=1`.")
-    return 0 if report.ok else 1
+    return 0
+
+
+EDITION_STAGES = {
+    1: "crawl of the fixture web as first published (edition 1)",
+    2: "crawl of the fixture web's second edition: some articles were corrected, retitled or extended",
+}
+
+
+def _demo_has_runs(url: str) -> bool:
+    """Whether a crawl already went into the demo's database (the fixture web then stays at 2)."""
+    from sqlalchemy import text
+
+    from pipeline.database import engine_for
+
+    with engine_for(url).connect() as conn:
+        return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM crawl_runs)")).scalar())
+
+
+def _crawl_process(collection: Path, url: str, proxy: str, log_level: str) -> int:
+    """`python -m pipeline crawl` through the fixture web, into the demo's database."""
+    import subprocess
+
+    env = {**os.environ, "DATABASE_URL": url, "DEMO_DATABASE_URL": url}
+    command = [sys.executable, "-m", "pipeline", "crawl", "--collection", str(collection),
+               "--proxy", proxy, "--log-level", log_level, "-s", f"LOG_FORMATTER={ONE_LINE_DROPS}"]
+    return subprocess.run(command, env=env).returncode
+
+
+ONE_LINE_DROPS = "pipeline.logs.OneLineDrops"
+
+
+def _an_edited_article(url: str, collection: str) -> str | None:
+    """The URL of an article of the collection with more than one version, to try `versions` on."""
+    from sqlalchemy import text
+
+    from pipeline.database import engine_for
+
+    sql = text(
+        "SELECT c.canonical_url FROM corpus c JOIN collection_articles m ON m.article_id = c.article_id"
+        " WHERE m.collection = :collection AND c.version_count > 1 ORDER BY c.canonical_url LIMIT 1"
+    )
+    with engine_for(url).connect() as conn:
+        return conn.execute(sql, {"collection": collection}).scalar()
 
 
 def _fixture_archive(collection, site):
@@ -340,6 +394,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="a fixture-web collection: demo-discovery (found from sitemaps, feeds, references, "
         "a web archive and links) or demo (every article as a seed); default: %(default)s",
     )
+    demo.add_argument(
+        "--edition",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="2 (default): on the first run, crawl the fixture web, then again after its second "
+        "edition, so articles have versions; 1: one crawl of the first edition",
+    )
+    demo.add_argument(
+        "-v", "--verbose", action="store_true", help="show the crawl's progress (--log-level INFO)"
+    )
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve-fixtures", help="serve the fixture web to browse it by hand")
@@ -402,21 +467,37 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, text) in PASSTHROUGH.items():
         sub.add_parser(name, help=text, add_help=False).set_defaults(func=_delegate(module))
 
-    for command in (crawl, demo):
-        command.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
+    crawl.add_argument("--log-level", default="INFO", help="Scrapy log level (default: %(default)s)")
+    demo.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="Scrapy log level on the console (default: %(default)s; the log file keeps INFO)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--demo"]:
-        argv = argv[1:]
-        try:
-            _use_demo_database()
-        except DatabaseUnavailable as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    if argv[:1] != ["--demo"]:
+        return _main(argv)
+    saved = {name: os.environ.get(name) for name in ("DATABASE_URL", "DEMO_DATABASE_URL")}
+    try:
+        _use_demo_database()
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _main(argv[1:])
+    finally:  # for this command only (and the processes it starts), not its caller
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser()
     if argv and argv[0] in PASSTHROUGH:
         module = PASSTHROUGH[argv[0]][0]
         return _run(argparse.Namespace(func=_delegate(module), passthrough=argv[1:]))

@@ -103,12 +103,15 @@ class DemoArchive:
 
 @pytest.fixture(scope="session")
 def demo_archive(make_database, tmp_path_factory):
-    """Two `python -m pipeline demo` runs into their own database and data folder (read-only)."""
+    """Two `python -m pipeline demo` runs into their own database and data folder (read-only).
+
+    The fixture web stays at its first edition (`--edition 1`): two crawls of the same pages, every
+    article one version. The first run shows its progress (-v), the second is as quiet as usual."""
     url = make_database()
     data = tmp_path_factory.mktemp("demo-var")
     env = {"DATABASE_URL": url, "DEMO_DATABASE_URL": url, "ARCHIVE_DATA_DIR": str(data)}
-    first = run_cli("demo", "--collection", "demo", env=env)
-    second = run_cli("demo", "--collection", "demo", env=env)
+    first = run_cli("demo", "--collection", "demo", "--edition", "1", "-v", env=env)
+    second = run_cli("demo", "--collection", "demo", "--edition", "1", env=env)
     engine = create_engine(url)
     yield DemoArchive(first, second, data, url, engine)
     engine.dispose()

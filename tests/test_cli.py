@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 
@@ -118,9 +119,12 @@ def test_reading_commands_are_wired(demo_archive, tmp_path):
     assert refused.returncode != 0 and "read-only" in refused.stderr
 
 
-def test_the_demo_database_sits_beside_the_corpus_database(database_url):
-    """With DATABASE_URL set, `--demo` means `<database>_demo` on the same server, made on first use."""
+def test_the_demo_database_sits_beside_the_corpus_database(database_url, monkeypatch):
+    """With DATABASE_URL set, `--demo` means `<database>_demo` on the same server, made on first use;
+    it holds for that one command, not for whatever runs next in the same process."""
     from sqlalchemy.engine import make_url
+
+    from pipeline.cli import main
 
     corpus = make_url(database_url)
     demo_name = f"{corpus.database}_demo"
@@ -130,6 +134,10 @@ def test_the_demo_database_sits_beside_the_corpus_database(database_url):
         assert result.returncode == 0, result.stderr
         with psycopg.connect(admin, autocommit=True) as conn:
             assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (demo_name,)).fetchone()
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.delenv("DEMO_DATABASE_URL", raising=False)
+        assert main(["--demo", "migrate"]) == 0
+        assert os.environ["DATABASE_URL"] == database_url and "DEMO_DATABASE_URL" not in os.environ
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{demo_name}" WITH (FORCE)')

@@ -122,6 +122,21 @@ def test_second_crawl_adds_no_versions(demo, engine, site):
     assert counts["runs"] == 2
 
 
+def test_progress_is_quiet_unless_asked_and_a_page_without_article_is_one_line(demo, site):
+    verbose, quiet, data = demo
+    for page in (p for p in site.pages if p.kind in ("video", "index", "empty")):
+        lines = [line for line in verbose.stderr.splitlines() if page.url in line]
+        assert len(lines) == 1, lines
+        assert lines[0].endswith(f"no article: {page.url} ({page.kind} page)")
+    for result in (verbose, quiet):
+        assert "PageItem(" not in result.stderr and "Dropped:" not in result.stderr  # no item dump
+    assert "Dumping Scrapy stats" in verbose.stderr
+    assert " INFO: " not in quiet.stderr and "no article:" not in quiet.stderr
+    assert len(quiet.stdout.splitlines()) < 20, quiet.stdout  # a summary, not the crawl's detail
+    # the log file keeps the detail of both runs, whatever the console showed
+    assert (data / "logs" / "demo.log").read_text().count("Dumping Scrapy stats") == 2
+
+
 def test_every_fetch_is_a_capture_failures_included(engine):
     rows = query(engine, "SELECT url, status, error, warc_record_id FROM captures")
     assert any(r["url"].endswith("/never-published/") and r["status"] == 404 for r in rows)
@@ -167,18 +182,6 @@ def test_warc_files_pass_warcio_check(demo):
     warcio = str(Path(sys.executable).parent / "warcio")
     result = subprocess.run([warcio, "check", *map(str, files)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def readme_queries() -> list[str]:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    return re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
-
-
-def test_every_readme_query_returns_rows_on_the_demo_corpus(corpus, engine):
-    queries = readme_queries()
-    assert len(queries) >= 8
-    for sql in queries:
-        assert query(engine, sql), sql
 
 
 def _records(path: Path) -> list[tuple[object, bytes]]:
