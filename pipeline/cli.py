@@ -121,11 +121,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if status != 0:
                 return status
     print()
+    command = f"{_python()} -m pipeline --demo"
     if edited := _an_edited_article(url, collection.name):
-        print(f"Try the versions of an edited article: python -m pipeline --demo versions {edited}")
-    print("The demo has its own database, apart from the corpus: read it with "
-          "`python -m pipeline --demo COMMAND` (e.g. --demo psql, --demo search ...) or `make psql DEMO=1`.")
+        print(f"Try the versions of an edited article: {command} versions {edited}")
+    print(f"The demo has its own database, apart from the corpus: read it with `{command} COMMAND` "
+          "(e.g. --demo psql, --demo search ...) or `make psql DEMO=1`.")
     return 0
+
+
+def _python() -> str:
+    """This interpreter as the researcher can type it: `.venv/bin/python` from the project folder."""
+    try:
+        return str(Path(sys.executable).relative_to(Path.cwd()))
+    except ValueError:
+        return sys.executable
 
 
 EDITION_STAGES = {
