@@ -159,11 +159,8 @@ def _crawl_process(collection: Path, url: str, proxy: str, log_level: str) -> in
 
     env = {**os.environ, "DATABASE_URL": url, "DEMO_DATABASE_URL": url}
     command = [sys.executable, "-m", "pipeline", "crawl", "--collection", str(collection),
-               "--proxy", proxy, "--log-level", log_level, "-s", f"LOG_FORMATTER={ONE_LINE_DROPS}"]
+               "--proxy", proxy, "--log-level", log_level]
     return subprocess.run(command, env=env).returncode
-
-
-ONE_LINE_DROPS = "pipeline.logs.OneLineDrops"
 
 
 def _an_edited_article(url: str, collection: str) -> str | None:

@@ -223,10 +223,11 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
 def _archived(record, records: ArchiveIterator, path: Path, reference: str) -> ArchivedResponse:
     headers, http = record.rec_headers, record.http_headers
     content_type = http.get_header("Content-Type") or ""
-    is_html = record.rec_type == "response" and "html" in content_type.lower()
-    body = _bounded_read(record.content_stream()) if is_html else None
-    offset, length = records.get_record_offset(), records.get_record_length()
     status = http.get_statuscode()
+    # A page, or a byte range that may hold one (a Common Crawl WARC record).
+    is_page = "html" in content_type.lower() or status == "206"
+    body = _bounded_read(record.content_stream()) if record.rec_type == "response" and is_page else None
+    offset, length = records.get_record_offset(), records.get_record_length()
     date = headers.get_header("WARC-Date")
     location = RecordLocation(
         path=str(path),
@@ -276,10 +277,12 @@ def page_item(archived: ArchivedResponse, via: str, found: dict[str, str] | None
     from spiders.base import ARCHIVE_URL, archive_time
 
     capture = archived.capture
+    found = found or {}
+    if found.get("discovered-via") == "commoncrawl" and capture["status"] == 206:
+        return _commoncrawl_item(archived, found)
     if archived.body is None or capture["status"] != 200:
         return None
     encoding, _ = html_to_unicode(archived.content_type, archived.body)
-    found = found or {}
     url, notes = capture["url"], {}
     if (archive := ARCHIVE_URL.match(url)) and found.get("discovered-via"):
         when = archive_time(url)
@@ -297,6 +300,37 @@ def page_item(archived: ArchivedResponse, via: str, found: dict[str, str] | None
         discovered_from=found.get("via", capture["warc_file"]),
     )
     item.notes.update(notes)
+    return item
+
+
+def _commoncrawl_item(archived: ArchivedResponse, found: dict[str, str]) -> PageItem | None:
+    """A Common Crawl byte range (one gzipped WARC record) rebuilt as the crawl made it: the page
+    inside under its original URL, the range's URL as the archive URL."""
+    from spiders.commoncrawl import record_page
+
+    try:
+        inside = record_page(archived.body) if archived.body else None
+    except (ArchiveLoadFailed, OSError, ValueError):
+        inside = None
+    if inside is None:
+        return None
+    uri, headers, payload, when = inside
+    if "html" not in headers.get("content-type", "html"):
+        return None
+    charset = headers.get("content-type", "").partition("charset=")[2].strip() or "utf-8"
+    capture = archived.capture
+    item = PageItem(
+        url=uri,
+        body=payload,
+        encoding=charset,
+        fetched_at=capture["fetched_at"],
+        warc=archived.location,
+        discovered_via="commoncrawl",
+        discovered_from=found.get("via", capture["warc_file"]),
+    )
+    item.notes["archive_url"] = capture["url"]
+    if when:
+        item.notes["archived_at"] = when.isoformat()
     return item
 
 

@@ -25,6 +25,8 @@ USER_AGENT = "incident-archive/0.1 (+research web archive; see collection contac
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+# A page without an article is one log line (its URL and why), not the item dumped with its body.
+LOG_FORMATTER = "pipeline.logs.OneLineDrops"
 # Outputs of one response handled at once. A page gives one item and its links; Scrapy makes this
 # many asyncio tasks per response whatever it gives (100 by default: a tenth of the crawl's CPU).
 CONCURRENT_ITEMS = 8

@@ -5,7 +5,10 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import run_cli
+from pipeline.collection import load_collection
+from pipeline.fixtureweb.discovery_docs import archive_only_pages
+from pipeline.fixtureweb.moved import moved_pages
+from tests.conftest import ROOT, run_cli
 
 HEAD = (
     '[collection]\nname = "{name}"\ntitle = "T"\ncontact = "mailto:t@example.org"\n'
@@ -35,3 +38,12 @@ def crawl(web, make_database, tmp_path: Path, name: str, body: str, *settings: s
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
     return result, database, [h.url for h in web.hits[before:]]
+
+
+def demo_archive_pages() -> set[str]:
+    """The articles `make demo` can only take from a web archive: the pages gone from the live
+    fixture web (in its Wayback), and the moved pages the demo's Common Crawl patterns cover."""
+    collection = load_collection(ROOT / "collections" / "demo-discovery.toml")
+    prefixes = [p.rstrip("*") for s in collection.commoncrawl for p in s.patterns]
+    moved = {p.url for p, _ in moved_pages() if p.url.split("://", 1)[1].startswith(tuple(prefixes))}
+    return {p.url for p in archive_only_pages()} | moved

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST, archive_only_pages
+from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST
 from pipeline.verify import capture_outcomes
 from tests.conftest import ROOT, query, run_cli
-from tests.discovery_helpers import crawl
+from tests.discovery_helpers import crawl, demo_archive_pages
 
 SOURCES = {"seeds", "sitemap", "feed", "references", "links"}
 
@@ -42,10 +42,11 @@ def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make
     rows = query(engine, "SELECT canonical_url, discovered_via, archived_at FROM corpus")
     engine.dispose()
     found = {r["canonical_url"] for r in rows}
-    gone = {p.url for p in archive_only_pages()}
-    assert found == {p.url for p in site.published("on")} | gone
+    gone = demo_archive_pages()  # in the fixture Wayback or Common Crawl only
+    assert found == {p.url for p in site.at(2).published("on")} | gone  # both editions crawled
     assert all(r["archived_at"] is not None for r in rows if r["canonical_url"] in gone)
-    assert SOURCES | {"wayback"} >= {r["discovered_via"] for r in rows} >= SOURCES
+    assert SOURCES | {"wayback", "commoncrawl"} >= {r["discovered_via"] for r in rows} >= SOURCES
+    assert "commoncrawl" in {r["discovered_via"] for r in rows if r["canonical_url"] in gone}
     # Every page fetched has its outcome; the reference page was read for its links, and says so.
     engine = create_engine(database)
     assert capture_outcomes(engine).missing == []

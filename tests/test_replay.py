@@ -66,7 +66,7 @@ def sha1_digest(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def demo(make_database, tmp_path_factory):
-    """One demo crawl into its own database and data folder, as `make demo` runs it."""
+    """`make demo` into its own database and data folder: a crawl of each fixture edition."""
     database = make_database()
     data = tmp_path_factory.mktemp("replay-var")
     result = run_cli(
@@ -175,7 +175,7 @@ def test_index_lists_every_response_record_of_the_demo_warcs(collection_dir, dem
 
 
 def test_index_skips_open_files_and_is_replaced_whole(collection_dir, tmp_path):
-    [warc] = closed_warcs(collection_dir)
+    warc = closed_warcs(collection_dir)[0]
     shutil.copy(warc, tmp_path / "a-00000.warc.gz")
     shutil.copy(warc, tmp_path / "a-00001.warc.gz.open")
     (tmp_path / INDEX_NAME).write_text("stale\n")
@@ -265,11 +265,13 @@ def test_pywb_indexer_reads_the_demo_warcs_as_we_do(collection_dir, tmp_path):
     assert "Traceback" not in result.stderr
 
     def comparable(entries):
-        fields = ("url", "mime", "status", "length", "offset", "filename")
+        # pywb's indexer leaves out a revisit's status (replay takes it from the original record).
+        fields = ("url", "mime", "length", "offset", "filename")
         return [
-            (key, stamp, *(f[name] for name in fields), f["digest"].removeprefix("sha1:"))
+            (key, stamp, *(f[name] for name in fields), f["digest"].removeprefix("sha1:"),
+             None if f["mime"] == "warc/revisit" else f["status"])
             for key, stamp, f in entries
-        ]
+        ]  # fmt: skip
 
     ours = read_index(update_index(collection_dir))
     assert comparable(read_index(out)) == comparable(ours)

@@ -60,7 +60,7 @@ def corpus(make_database, site, tmp_path_factory):
         encoding="utf-8",
     )
     for collection in ("demo", str(other)):
-        done = run_cli("demo", "--collection", collection, env=env)
+        done = run_cli("demo", "--collection", collection, "--edition", "1", env=env)  # one crawl each
         assert "Traceback" not in done.stderr, done.stderr[-2000:]
     engine = create_engine(url)
     yield {"url": url, "engine": engine, "folder": folder, "demo": demo, "off_topic": off_topic}
