@@ -73,6 +73,9 @@ def test_archive_rows_cite_the_archive_in_every_format(discovery, tmp_path):
         assert row["archive_url"] and row["archive_url"] != row["canonical_url"]
         assert row["archived_at"] and row["archive_url"] in row["reference"]
         assert "captured" in row["reference"] and row["canonical_url"] in row["reference"]
+        # The corpus view's own citation names the archive's copy and its capture time too.
+        archived_at = row["archived_at"].replace("+00:00", "Z")
+        assert f"web archive capture {archived_at} at {row['archive_url']}" in row["citation"]
     assert all(r["archive_url"] is None for r in rows if r["canonical_url"] not in gone)
 
     entries = parse_bibtex(bib.read_text(encoding="utf-8"))
