@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def start_embedded(pgdata: Path | None = None, name: str = EMBEDDED_DB_NAME) -> 
 
     The server keeps running after this process exits, so later runs and `make psql` reuse it.
     """
-    import pgserver
+    with warnings.catch_warnings():  # platformdirs, on import, about a variable pgserver never uses
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pgserver
 
     pgdata = pgdata or embedded_pgdata()
     pgdata.mkdir(parents=True, exist_ok=True)
