@@ -4,6 +4,8 @@ web archive, and no off-topic page; each article says how it was found."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import create_engine
 
 from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST
@@ -38,6 +40,9 @@ def test_make_demo_starts_from_entry_points_and_reads_the_web_archive(site, make
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
+    # The edited article it names is the one the README's quick start runs `versions` on.
+    [named] = re.findall(r"--demo versions (\S+)", result.stdout)
+    assert f"--demo versions {named}\n" in (ROOT / "README.md").read_text(encoding="utf-8")
     engine = create_engine(database)
     rows = query(engine, "SELECT canonical_url, discovered_via, archived_at FROM corpus")
     engine.dispose()
