@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import lxml.html
@@ -52,6 +53,9 @@ LEDE_SKIP_WORDS = 4  # lines shorter than this between a lede and the article ar
 # When readability's block is this much longer than trafilatura's text, trafilatura stopped early:
 # readability's paragraphs of prose after the last one both have are the article's end.
 TAIL_COVERAGE = 1.2
+# A trafilatura line holding readability's paragraphs is glued to furniture when more than this
+# share of its words is outside them.
+GLUE_SLACK = 0.15
 _PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]\u3002\uff01\uff1f]$")
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]:;\u3002\uff01\uff1f]$")
 # Readability costs ~0.25 s per MB and such pages are mostly reader comments, which trafilatura
@@ -137,7 +141,8 @@ def _trafilatura_lines(html: str, url: str, favor: str) -> list[str]:
         log.debug("trafilatura failed on %s", url, exc_info=True)
         return []
     rows = (_table_row(line) for line in _lines(document.text if document is not None else ""))
-    return [row for row in rows if row]
+    # a row's furniture ("| 3 days ago | | Other headline |") shows once its frame is gone
+    return [row for row in rows if row and not NOISE_LINE.match(row)]
 
 
 def _table_row(line: str) -> str:
@@ -176,14 +181,16 @@ def _words(line: str) -> list[str]:
     return [w for w in line.lower().split() if _WORD.search(w)]
 
 
-def agreeing(lines: list[str], reference: list[str], keep_sentences: bool = False) -> list[str]:
-    """The lines whose words are mostly (AGREEMENT) in the reference text too; with
-    `keep_sentences`, also every paragraph of full sentences (see PARTIAL_COVERAGE)."""
+def agreeing(
+    lines: list[str], reference: list[str], keep_sentences: bool = False, keep: Collection[str] = ()
+) -> list[str]:
+    """The lines whose words are mostly (AGREEMENT) in the reference text too, and those in `keep`;
+    with `keep_sentences`, also every paragraph of full sentences (see PARTIAL_COVERAGE)."""
     known = {w for line in reference for w in _words(line)}
     kept = []
     for line in lines:
         words = _words(line)
-        if words and sum(w in known for w in words) >= AGREEMENT * len(words):
+        if line in keep or (words and sum(w in known for w in words) >= AGREEMENT * len(words)):
             kept.append(line)
         elif keep_sentences and len(words) >= SENTENCE_WORDS and _SENTENCE_END.search(line):
             kept.append(line)
@@ -212,13 +219,14 @@ def reconcile(lines: list[str], reference: list[str]) -> list[str]:
     reference_words = _word_count(reference)
     if reference_words < MIN_READABILITY_WORDS:
         return lines
+    lines, heads = unglued(lines, reference)
     coverage = reference_words / max(1, _word_count(lines))
     # the share of trafilatura's words readability backs: under MIN_BACKED it picked another block
     # (a sidebar, a sign-in box, a list of names) however long, and has no say
     backed = _word_count(agreeing(lines, reference)) / max(1, _word_count(lines))
     if coverage < MIN_COVERAGE or backed < MIN_BACKED:
         return lines
-    kept = agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE) or lines
+    kept = agreeing(lines, reference, keep_sentences=coverage < PARTIAL_COVERAGE, keep=heads) or lines
     if kept is not lines:
         kept = own_lede(kept, lines, reference)
     if backed >= PARTIAL_COVERAGE:
@@ -226,6 +234,59 @@ def reconcile(lines: list[str], reference: list[str]) -> list[str]:
         if coverage >= TAIL_COVERAGE:
             kept = with_gaps(with_tail(kept, lines, reference), lines, reference)
     return kept
+
+
+def unglued(lines: list[str], reference: list[str]) -> tuple[list[str], set[str]]:
+    """`lines` with each line that holds readability's paragraphs and much else besides split: what
+    stands before them (a headline, byline, dateline or caption: kept whatever readability says, the
+    second value), then readability's paragraphs; what follows them is dropped. trafilatura writes a
+    container of loose text and inline markup (no <p>) as one line, the article glued to the
+    furniture around it (related headlines, "Post your comment", a newsletter pitch, a copyright
+    notice), which readability split at its elements.
+
+    The paragraphs put in are readability's run from the first to the last of its paragraphs of
+    LEDE_WORDS or more found verbatim (whitespace aside) in the line, widened by neighbours also
+    found in it; the line stays when the run holds all but GLUE_SLACK of its words."""
+    compact = [_compact(p) for p in reference]
+    result: list[str] = []
+    heads: set[str] = set()
+    for line in lines:
+        text = _compact(line)
+        found = [i for i, p in enumerate(reference) if len(_words(p)) >= LEDE_WORDS and compact[i] in text]
+        if not found:
+            result.append(line)
+            continue
+        first, last = found[0], found[-1]
+        while first > 0 and compact[first - 1] and compact[first - 1] in text:
+            first -= 1
+        while last + 1 < len(reference) and compact[last + 1] and compact[last + 1] in text:
+            last += 1
+        run = reference[first : last + 1]
+        if len(_words(line)) - _word_count_words(run) <= GLUE_SLACK * len(_words(line)):
+            result.append(line)
+            continue
+        head = _before(line, compact[first])
+        if _words(head):
+            result.append(head)
+            heads.add(head)
+        result.extend(p for p in run if p not in result)
+    return result, heads
+
+
+def _before(line: str, compact_part: str) -> str:
+    """The text of `line` before the first place `compact_part` (whitespace removed) stands in it."""
+    at = _compact(line).find(compact_part)
+    seen = 0
+    for i, char in enumerate(line):
+        if seen == at:
+            return line[:i].strip()
+        if not char.isspace():
+            seen += 1
+    return line.strip()
+
+
+def _word_count_words(lines: list[str]) -> int:
+    return sum(len(_words(line)) for line in lines)
 
 
 def _lede_like(line: str) -> bool:

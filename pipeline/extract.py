@@ -29,6 +29,7 @@ from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 from pipeline import dates, metadata, pagekind
 from pipeline.bodytext import (
     AGREEMENT,
+    GLUE_SLACK,
     LEDE_PREFIX,
     LEDE_SKIP_WORDS,
     LEDE_WORDS,
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
 # Our own rules on top of the libraries; bump when a change here changes any output field.
-RULES_VERSION = "5"
+RULES_VERSION = "6"
 FAVOR = ("balanced", "precision", "recall")
 # Above this the page is a data dump or an endless listing, not an article; the WARC keeps it.
 MAX_PAGE_CHARS = 5_000_000
@@ -74,6 +75,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "lede": {"words": LEDE_WORDS, "prefix": LEDE_PREFIX, "skip_words": LEDE_SKIP_WORDS},
             "tail_coverage": TAIL_COVERAGE,
             "min_backed": MIN_BACKED,
+            "glue_slack": GLUE_SLACK,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],
