@@ -45,6 +45,9 @@ PARTIAL_COVERAGE = 0.5
 # another part of the page than trafilatura's text, however long: then too it has no say.
 MIN_BACKED = 0.3
 SENTENCE_WORDS = 15
+# ... but not a teaser of another story: its lede cut short ("... has launched a new...").
+TEASER_WORDS = 40
+_TRUNCATED = re.compile(r"(?:\.\.\.|\u2026)$")
 # A paragraph readability has above the text both found, of LEDE_WORDS or more words ending a
 # sentence, is the lede trafilatura missed; the first LEDE_PREFIX characters tell shared paragraphs.
 LEDE_WORDS = 8
@@ -193,8 +196,14 @@ def agreeing(
         if line in keep or (words and sum(w in known for w in words) >= AGREEMENT * len(words)):
             kept.append(line)
         elif keep_sentences and len(words) >= SENTENCE_WORDS and _SENTENCE_END.search(line):
-            kept.append(line)
+            if not _teaser(line):
+                kept.append(line)
     return kept
+
+
+def _teaser(line: str) -> bool:
+    """A teaser of another story: a lede cut short with an ellipsis, under TEASER_WORDS."""
+    return len(line.split()) < TEASER_WORDS and _TRUNCATED.search(line) is not None
 
 
 def _word_count(lines: list[str]) -> int:

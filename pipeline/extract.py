@@ -37,6 +37,7 @@ from pipeline.bodytext import (
     MIN_READABILITY_WORDS,
     READABILITY_MAX_CHARS,
     TAIL_COVERAGE,
+    TEASER_WORDS,
     TRAFILATURA_OPTIONS,
     extract_body,
     parse_html,
@@ -76,6 +77,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "tail_coverage": TAIL_COVERAGE,
             "min_backed": MIN_BACKED,
             "glue_slack": GLUE_SLACK,
+            "teaser_words": TEASER_WORDS,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],
