@@ -257,11 +257,12 @@ def unglued(lines: list[str], reference: list[str]) -> tuple[list[str], set[str]
     LEDE_WORDS or more found verbatim (whitespace aside) in the line, widened by neighbours also
     found in it; the line stays when the run holds all but GLUE_SLACK of its words."""
     compact = [_compact(p) for p in reference]
+    paragraphs = [i for i, p in enumerate(reference) if len(_words(p)) >= LEDE_WORDS]
     result: list[str] = []
     heads: set[str] = set()
     for line in lines:
         text = _compact(line)
-        found = [i for i, p in enumerate(reference) if len(_words(p)) >= LEDE_WORDS and compact[i] in text]
+        found = [i for i in paragraphs if len(compact[i]) <= len(text) and compact[i] in text]
         if not found:
             result.append(line)
             continue
