@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Recorded in extractor_settings: each changes the text.
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "deduplicate": False}
 AGREEMENT = 0.5  # share of a paragraph's words readability must also have
+SHORT_LINE_WORDS = 6  # up to this, only words of four letters or more count towards AGREEMENT
 MIN_READABILITY_WORDS = 20  # below this readability found no article, and is not asked
 # Readability picks one block. When its text is under MIN_COVERAGE of trafilatura's words it picked
 # a fragment (one paragraph of a product page, a caption) and has no say; under PARTIAL_COVERAGE it
@@ -193,7 +194,11 @@ def agreeing(
     kept = []
     for line in lines:
         words = _words(line)
-        if line in keep or (words and sum(w in known for w in words) >= AGREEMENT * len(words)):
+        # a short line ("Refer to a friend", "Print this article") is weighed by its words of more
+        # than three letters: "to" and "a" are in any article
+        weighed = [w for w in words if len(w) > 3] if len(words) <= SHORT_LINE_WORDS else words
+        weighed = weighed or words
+        if line in keep or (words and sum(w in known for w in weighed) >= AGREEMENT * len(weighed)):
             kept.append(line)
         elif keep_sentences and len(words) >= SENTENCE_WORDS and _SENTENCE_END.search(line):
             if not _teaser(line):

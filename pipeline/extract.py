@@ -36,6 +36,7 @@ from pipeline.bodytext import (
     MIN_BACKED,
     MIN_READABILITY_WORDS,
     READABILITY_MAX_CHARS,
+    SHORT_LINE_WORDS,
     TAIL_COVERAGE,
     TEASER_WORDS,
     TRAFILATURA_OPTIONS,
@@ -78,6 +79,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "min_backed": MIN_BACKED,
             "glue_slack": GLUE_SLACK,
             "teaser_words": TEASER_WORDS,
+            "short_line_words": SHORT_LINE_WORDS,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],

@@ -1,9 +1,10 @@
 """Teasers of other stories (headline, date, a lede cut short with an ellipsis) below an article are
-not kept as the article's full sentences when readability picked only part of it."""
+not kept as the article's full sentences when readability picked only part of it; short lines that
+share only little words with readability's text are not backed by it."""
 
 from __future__ import annotations
 
-from pipeline.bodytext import reconcile
+from pipeline.bodytext import agreeing, reconcile
 from tests.test_bodytext import AFTER, BEFORE
 
 TEASERS = [
@@ -30,3 +31,15 @@ def test_a_long_paragraph_ending_in_an_ellipsis_stays():
     )
     lines = [*BEFORE, AFTER[0], "Photo gallery", *AFTER[1:], trailing]
     assert reconcile(lines, [*BEFORE, AFTER[0]]) == [*BEFORE, *AFTER, trailing]
+
+
+def test_a_short_line_is_not_backed_by_little_words_alone():
+    # "to" and "a" are in the article; "refer" and "friend" are not
+    lines = [*BEFORE, "Refer to a friend", "Print this article"]
+    assert agreeing(lines, BEFORE) == BEFORE
+
+
+def test_a_short_line_readability_has_stays():
+    subhead = "A ferry for the north bank"
+    reference = [BEFORE[0], subhead, BEFORE[1]]
+    assert agreeing([BEFORE[0], subhead, BEFORE[1]], reference) == reference
