@@ -7,7 +7,7 @@ with up to three sets, each scored as that folder's README says (bench/extractio
 must-not-have passages, summed over pages) and readability-pages (headline, byline and date accuracy;
 the `readerable` flag against the "no article" answer). A set whose folder is missing is skipped.
 
-Our extractor runs through `pipeline.extract_cli.extract_record` from the raw bytes (the `extract`
+Our extractor runs through `pipeline.extract.cli.extract_record` from the raw bytes (the `extract`
 command's path, charset handling included) and is scored on its `text` (body without headline); the
 others get the page decoded by its own declaration. Every extractor takes each page in turn, in a
 pool of worker processes (--jobs), so that load on the machine weighs on all alike; ms/page is the

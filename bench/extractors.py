@@ -32,7 +32,7 @@ def decode(raw: bytes) -> str:
 
 
 def ours(favor: str = "balanced") -> Extractor:
-    from pipeline.extract_cli import extract_record
+    from pipeline.extract.cli import extract_record
 
     def run(html: str, raw: bytes, url: str) -> Output:
         record = extract_record(raw, url, favor)

@@ -21,8 +21,8 @@ from bench.benchdb import throwaway_database
 from bench.errors import BenchError
 from pipeline.database import engine_for
 from pipeline.paths import PROJECT_ROOT
-from pipeline.reprocess import Reprocessor
-from pipeline.verify import capture_outcomes
+from pipeline.rebuild.reprocess import Reprocessor
+from pipeline.rebuild.verify import capture_outcomes
 from warc.writer import HttpExchange, WarcFileWriter
 
 DEV = PROJECT_ROOT.parent / "shared" / "extraction-dev"

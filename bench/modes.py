@@ -2,9 +2,9 @@
 orchestrator (bench/endtoend.py) starts it as ``python -m bench.endtoend --child MODE ...`` and
 reads the JSON it leaves.
 
-The crawl modes go through ``pipeline.crawl.run_crawl``, the code ``python -m pipeline crawl``
+The crawl modes go through ``pipeline.run.crawl.run_crawl``, the code ``python -m pipeline crawl``
 runs, with the benchmark's settings as its overrides; they differ only in what they switch off.
-extract_only is ``pipeline.extract.extract_page`` over the same page bytes on a process pool of
+extract_only is ``pipeline.extract.article.extract_page`` over the same page bytes on a process pool of
 one worker per core: the rate the crawl's extraction could reach if nothing else cost anything.
 """
 
@@ -240,8 +240,8 @@ def crawl_overrides(mode: str) -> list[tuple[str, object]]:
 
 def run_crawl_mode(mode: str, collection_file: Path, database_url: str, proxy: str) -> dict:
     from pipeline.collection import load_collection
-    from pipeline.crawl import run_crawl
     from pipeline.paths import warc_dir
+    from pipeline.run.crawl import run_crawl
 
     collection = load_collection(collection_file)
     with TreeMemory(database_url=database_url) as memory:
@@ -306,7 +306,7 @@ def _ready(_: int) -> int:
 
 def _extract(pages: list[tuple[str, int, int]]) -> tuple[dict[str, str], float]:
     """The pages extract_page finds no article on (URL -> reason), and this worker's peak RSS."""
-    from pipeline.extract import extract_page
+    from pipeline.extract.article import extract_page
 
     not_articles = {}
     now = dt.datetime.now(dt.UTC)
@@ -322,9 +322,9 @@ EXTRACT_PARTS = {"all": slice(None), "first": slice(0, None, 2), "second": slice
 
 
 def run_extract_mode(site_dir: Path, part: str = "all") -> dict:
-    """extract_only, its workers scheduled as a crawl's are (pipeline.crawl.batch_scheduling), over
+    """extract_only, its workers scheduled as a crawl's are (pipeline.run.crawl.batch_scheduling), over
     every page or one half of them (`part`: every other page, so both halves hold the same mix)."""
-    from pipeline.crawl import batch_scheduling
+    from pipeline.run.crawl import batch_scheduling
 
     with batch_scheduling():
         return _run_extract_mode(site_dir, EXTRACT_PARTS[part])

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection
 from bench.benchdb import throwaway_database
 from bench.neardup_pairs import Pair, load_sources, make_pairs
 from pipeline.database import engine_for
-from pipeline.normalize import TextFacts
-from pipeline.signatures import StorySignature
-from pipeline.stories import StoryClusterer
+from pipeline.dedupe.signatures import StorySignature
+from pipeline.dedupe.stories import StoryClusterer
+from pipeline.normalize.forms import TextFacts
 
 PAIRS_SEED = 2008
 PAIR_IDS = (1, 2)  # article, capture and version ids of a pair's two texts (rolled back each time)

@@ -113,9 +113,9 @@ def _saved_pages(data: Path, truth: Path) -> Iterator[RawPage]:
 
 
 def _fixture_pages() -> Iterator[RawPage]:
-    from pipeline.fixtureweb import load_site
-    from pipeline.fixtureweb.routes import route
-    from pipeline.fixtureweb.site import bad_page
+    from pipeline.demo import load_site
+    from pipeline.demo.routes import route
+    from pipeline.demo.site import bad_page
 
     site = load_site()
     for page in site.articles(topic=None):
@@ -209,8 +209,8 @@ def vocabulary(templates: list[Template]) -> tuple[str, ...]:
 
 
 def shingle_jaccard(a: str, b: str) -> float:
-    """Exact Jaccard of 5-word shingles, as the story clusterer (pipeline/stories.py) cuts them."""
-    from pipeline.stories import SignatureParams, shingles
+    """Exact Jaccard of 5-word shingles, as the story clusterer (pipeline/dedupe/stories.py) cuts them."""
+    from pipeline.dedupe.stories import SignatureParams, shingles
 
     size = SignatureParams().shingle_size
     sa, sb = set(shingles(a, size)), set(shingles(b, size))
@@ -219,7 +219,7 @@ def shingle_jaccard(a: str, b: str) -> float:
 
 def check_template(args: tuple[Template, tuple[str, ...]]) -> tuple[str, str | None, float]:
     """(id, why it is unusable or None, Jaccard of two articles made from it)."""
-    from pipeline.extract import extract_page
+    from pipeline.extract.article import extract_page
 
     template, words = args
     texts = []

@@ -20,11 +20,11 @@ from pipeline.paths import data_dir, warc_dir
 DEMO_COLLECTION = "demo-discovery"
 # Commands with parsers of their own (module, help): every further argument goes to them.
 PASSTHROUGH = {
-    "search": ("pipeline.search", "full-text search of the corpus (web-search syntax)"),
-    "export": ("pipeline.export", "export the corpus or a query (csv, jsonl, parquet) with citations"),
-    "report": ("pipeline.report", "write the coverage report (self-contained HTML)"),
-    "extract": ("pipeline.extract_cli", "extract articles from HTML files, one JSON line each"),
-    "drop-collection": ("pipeline.dropcollection", "remove one collection's rows (WARC files only with --warc)"),
+    "search": ("pipeline.read.search", "full-text search of the corpus (web-search syntax)"),
+    "export": ("pipeline.read.export", "export the corpus or a query (csv, jsonl, parquet) with citations"),
+    "report": ("pipeline.read.report", "write the coverage report (self-contained HTML)"),
+    "extract": ("pipeline.extract.cli", "extract articles from HTML files, one JSON line each"),
+    "drop-collection": ("pipeline.read.dropcollection", "remove one collection's rows (WARC files only with --warc)"),
 }
 DEFAULT_FIXTURE_PORT = 8714
 
@@ -63,17 +63,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.workers is not None:
         if args.workers < 1:
             raise CommandError(f"--workers must be at least 1, not {args.workers}")
-        from pipeline.frontier import DEFAULT_REDIS_URL
+        from pipeline.run.frontier import DEFAULT_REDIS_URL
 
         redis_url = redis_url or DEFAULT_REDIS_URL
     if redis_url:
-        from pipeline.frontier import check_redis
+        from pipeline.run.frontier import check_redis
 
         if problem := check_redis(redis_url):
             raise CommandError(f"{problem}; a distributed crawl needs it (set REDIS_URL, start redis-server)")
     url = _database()
     if args.workers is not None:
-        from pipeline.workers import run_workers
+        from pipeline.run.workers import run_workers
 
         extra = [f"--log-level={args.log_level}", *(f"--set={n}={v}" for n, v in args.settings)]
         if args.proxy:
@@ -81,7 +81,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         result = run_workers(args.workers, str(collection.path), url, redis_url, extra)
         print(f"{args.workers} workers of the crawl of '{collection.name}' ended (exit {result.codes})")
         return result.status
-    from pipeline.crawl import run_crawl
+    from pipeline.run.crawl import run_crawl
 
     report = run_crawl(
         collection,
@@ -106,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Crawl the fixture web into the demo's database; on the first run, crawl it again after its
     second edition (a correction, a changed headline, an added paragraph) so `versions` has edits
     to show. Each crawl is a process of its own: Scrapy runs once per process."""
-    from pipeline.fixtureweb import FixtureWeb
+    from pipeline.demo import FixtureWeb
 
     collection = load_collection(args.collection)
     url = _database(demo=True)
@@ -181,8 +181,8 @@ def _fixture_archive(collection, site):
     """The fixture web archive (pywb) when the collection reads web archives and pywb is there."""
     from contextlib import nullcontext
 
-    from pipeline.fixtureweb.archive import FixtureArchive
-    from pipeline.replay import ReplayError
+    from pipeline.demo.archive import FixtureArchive
+    from pipeline.read.replay import ReplayError
 
     if not (collection.archives or collection.commoncrawl):
         return nullcontext()
@@ -194,7 +194,7 @@ def _fixture_archive(collection, site):
 
 
 def cmd_serve_fixtures(args: argparse.Namespace) -> int:
-    from pipeline.fixtureweb import FixtureWeb
+    from pipeline.demo import FixtureWeb
 
     web = FixtureWeb(port=args.port)
     print(f"fixture web: {len(web.site.pages)} pages on {len(web.site.hosts)} hosts")
@@ -211,7 +211,7 @@ def cmd_serve_fixtures(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from pipeline.database import engine_for
-    from pipeline.verify import capture_outcomes, verify_corpus
+    from pipeline.rebuild.verify import capture_outcomes, verify_corpus
 
     engine = engine_for(_database())
     report = verify_corpus(engine)
@@ -232,7 +232,7 @@ def _recover_all() -> None:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from pipeline.database import engine_for
-    from pipeline.reprocess import Reprocessor, by_collection, warc_files
+    from pipeline.rebuild.reprocess import Reprocessor, by_collection, warc_files
 
     url = _database()
     _recover_all()
@@ -259,7 +259,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_import_warc(args: argparse.Namespace) -> int:
     from pipeline.database import engine_for
-    from pipeline.reprocess import Reprocessor
+    from pipeline.rebuild.reprocess import Reprocessor
 
     url = _database()
     paths = [Path(p).resolve() for p in args.warcs]
@@ -273,7 +273,7 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     from pipeline.database import engine_for
-    from pipeline.versions import article_history, render_history
+    from pipeline.read.versions import article_history, render_history
 
     rows = article_history(engine_for(_database(migrate=False)), args.article)
     print(render_history(rows))
@@ -281,7 +281,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    from pipeline.schedule import cron_line, environment_file, install, validate_schedule
+    from pipeline.run.schedule import cron_line, environment_file, install, validate_schedule
 
     load_collection(args.collection)  # a typo is caught now, not at 3 a.m.
     try:
@@ -304,7 +304,7 @@ def cmd_cron(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from pipeline import replay
+    from pipeline.read import replay
 
     return replay.main(["--port", str(args.port), "--bind", args.bind])
 
@@ -318,7 +318,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_psql(args: argparse.Namespace) -> int:
     url = _database(migrate=False)
     if args.researcher:
-        from pipeline.researcher import researcher_pgoptions
+        from pipeline.read.researcher import researcher_pgoptions
 
         # A read-only session as the researcher role; kept across psql reconnects.
         os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} {researcher_pgoptions()}".strip()

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from warc.writer import RecordLocation
 
 if TYPE_CHECKING:
-    from pipeline.normalize import TextFacts
-    from pipeline.stories import StorySignature
+    from pipeline.dedupe.stories import StorySignature
+    from pipeline.normalize.forms import TextFacts
 
 
 @dataclass(slots=True)

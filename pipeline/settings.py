@@ -26,7 +26,7 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 # A page without an article is one log line (its URL and why), not the item dumped with its body.
-LOG_FORMATTER = "pipeline.logs.OneLineDrops"
+LOG_FORMATTER = "pipeline.run.logs.OneLineDrops"
 # Outputs of one response handled at once. A page gives one item and its links; Scrapy makes this
 # many asyncio tasks per response whatever it gives (100 by default: a tenth of the crawl's CPU).
 CONCURRENT_ITEMS = 8
@@ -40,15 +40,15 @@ DOWNLOADER_MIDDLEWARES = {
     # Above HttpCompressionMiddleware (590) and RedirectMiddleware (600): raw bytes, every hop.
     "warc.middleware.WarcCaptureMiddleware": 950,
     # Between the capture (950, so every 429 is archived) and RetryMiddleware (550): waits first.
-    "pipeline.retryafter.RetryAfterMiddleware": 560,
+    "pipeline.run.retryafter.RetryAfterMiddleware": 560,
 }
 
 ITEM_PIPELINES = {
-    "pipeline.extract.ExtractPipeline": 300,
-    "pipeline.normalize.NormalizePipeline": 350,
+    "pipeline.extract.article.ExtractPipeline": 300,
+    "pipeline.normalize.forms.NormalizePipeline": 350,
     "pipeline.relevance.RelevancePipeline": 375,
-    "pipeline.dedupe.ExactDedupePipeline": 400,
-    "pipeline.store.PostgresPipeline": 800,
+    "pipeline.dedupe.exact.ExactDedupePipeline": 400,
+    "pipeline.store.postgres.PostgresPipeline": 800,
 }
 
 ARCHIVE_COLLECTION = "sony-hack-2014"
@@ -78,7 +78,7 @@ ARCHIVE_WARC_PREFIX = "ARCHIVE"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
 # Web-archive hosts (CDX servers, replay, Common Crawl data): one request at a time, this many
-# seconds apart; a 429/503 pauses the whole host (spiders/archivehosts.py, pipeline/retryafter.py).
+# seconds apart; a 429/503 pauses the whole host (spiders/archivehosts.py, pipeline/run/retryafter.py).
 DISCOVERY_ARCHIVE_DELAY = 1.0
 DISCOVERY_CDX_PAGE_ROWS = 1000  # rows per Wayback CDX request; a pattern's cap is its `limit`
 DISCOVERY_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # sitemaps, feeds, CDX answers (also after gunzip)

@@ -1,7 +1,7 @@
 """Politeness for web-archive hosts (the CDX servers, replay and the Common Crawl data host): one
 request at a time, ``DISCOVERY_ARCHIVE_DELAY`` seconds apart, a delay AutoThrottle leaves alone
 (an archive's fast answers would otherwise shrink it to nothing), and, through
-pipeline/retryafter.py, a 429 or 503 pauses the whole host for its Retry-After. Archives
+pipeline/run/retryafter.py, a 429 or 503 pauses the whole host for its Retry-After. Archives
 rate-limit per client, not per URL: one slot per host is what they count."""
 
 from __future__ import annotations

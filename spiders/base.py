@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from pipeline.normalize import outlet_domain
+from pipeline.normalize.forms import outlet_domain
 from pipeline.relevance import Keywords
 from pipeline.signals import capture_noted, source_note
 from spiders.archivehosts import ARCHIVE_HOST_META, archive_hosts, install_archive_slots

@@ -13,8 +13,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pipeline.collection import Collection, load_collection
-from pipeline.fetchfailures import FETCH_FAILURE
 from pipeline.items import PageItem
+from pipeline.run.fetchfailures import FETCH_FAILURE
 from pipeline.signals import capture_noted, page_not_modified
 from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF
 

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pipeline.database import sqlalchemy_url
-from pipeline.fixtureweb import FixtureWeb, load_site
+from pipeline.demo import FixtureWeb, load_site
 from pipeline.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent

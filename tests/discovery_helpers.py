@@ -6,8 +6,8 @@ import urllib.request
 from pathlib import Path
 
 from pipeline.collection import load_collection
-from pipeline.fixtureweb.discovery_docs import archive_only_pages
-from pipeline.fixtureweb.moved import moved_pages
+from pipeline.demo.discovery_docs import archive_only_pages
+from pipeline.demo.moved import moved_pages
 from tests.conftest import ROOT, run_cli
 
 HEAD = (

@@ -11,7 +11,7 @@ import pytest
 
 from bench import extraction
 from bench.extraction_sets import Score, normalize_byline, normalize_title, passages, score
-from pipeline.fixtureweb.routes import route
+from pipeline.demo.routes import route
 
 
 def close(got: Score, precision: float, recall: float, f1: float) -> bool:

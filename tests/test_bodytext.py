@@ -3,7 +3,7 @@ article's text after an in-article box, and without the page around the article.
 
 from __future__ import annotations
 
-from pipeline.bodytext import agreeing, extract_body, reconcile
+from pipeline.extract.bodytext import agreeing, extract_body, reconcile
 
 URL = "https://courier.example/news/2024/05/14/harbour-bridge-closed"
 BEFORE = [

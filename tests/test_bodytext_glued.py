@@ -3,7 +3,7 @@ holds the article and the furniture after it comes out of trafilatura as one lin
 
 from __future__ import annotations
 
-from pipeline.bodytext import _trafilatura_lines, extract_body, reconcile, unglued
+from pipeline.extract.bodytext import _trafilatura_lines, extract_body, reconcile, unglued
 from tests.test_bodytext import AFTER, BEFORE, URL
 
 ARTICLE = BEFORE + AFTER

@@ -4,7 +4,7 @@ share only little words with readability's text are not backed by it."""
 
 from __future__ import annotations
 
-from pipeline.bodytext import agreeing, reconcile
+from pipeline.extract.bodytext import agreeing, reconcile
 from tests.test_bodytext import AFTER, BEFORE
 
 TEASERS = [

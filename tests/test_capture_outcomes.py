@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.reprocess import Reprocessor
-from pipeline.verify import capture_outcomes
+from pipeline.rebuild.reprocess import Reprocessor
+from pipeline.rebuild.verify import capture_outcomes
 from tests.conftest import query
 from warc.writer import HttpExchange, WarcFileWriter
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.charset import decode_html
+from pipeline.extract.charset import decode_html
 
 
 def test_valid_utf8_that_breaks_its_declared_charset_is_read_as_utf8():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from pipeline.fixtureweb.discovery_docs import archive_only_pages
+from pipeline.demo.discovery_docs import archive_only_pages
 from tests.conftest import ROOT, run_cli
 from tests.discovery_helpers import demo_archive_pages
 
@@ -64,7 +64,7 @@ def test_archive_rows_cite_the_archive_in_every_format(discovery, tmp_path):
     gone = demo_archive_pages()  # in the fixture Wayback or Common Crawl only
     csv_out, bib, csl = tmp_path / "c.jsonl", tmp_path / "c.bib", tmp_path / "c.json"
     for out in (csv_out, bib, csl):
-        done = run(discovery, "pipeline.export", str(out))
+        done = run(discovery, "pipeline.read.export", str(out))
         assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in csv_out.read_text(encoding="utf-8").splitlines()]
     archived = [r for r in rows if r["canonical_url"] in gone]
@@ -97,7 +97,7 @@ def test_archive_rows_cite_the_archive_in_every_format(discovery, tmp_path):
 
 def test_ids_only_export_holds_no_text(discovery, tmp_path):
     out = tmp_path / "ids.csv"
-    done = run(discovery, "pipeline.export", "--ids-only", str(out))
+    done = run(discovery, "pipeline.read.export", "--ids-only", str(out))
     assert done.returncode == 0, done.stderr
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
     assert not {"text", "title", "dek"} & set(header)
@@ -107,7 +107,7 @@ def test_ids_only_export_holds_no_text(discovery, tmp_path):
 
 def test_manifest_has_commit_collection_warc_hashes_and_codebook(discovery, tmp_path):
     out = tmp_path / "c.csv"
-    done = run(discovery, "pipeline.export", "--collection", "demo-discovery", str(out))
+    done = run(discovery, "pipeline.read.export", "--collection", "demo-discovery", str(out))
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "c.csv.manifest.json").read_text())
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
@@ -125,7 +125,7 @@ def test_manifest_has_commit_collection_warc_hashes_and_codebook(discovery, tmp_
     assert all(c["description"] for c in manifest["codebook"])
 
 def test_unknown_collection_is_one_line(discovery, tmp_path):
-    for module, args in (("pipeline.export", [str(tmp_path / "x.csv")]), ("pipeline.search", ["sony"])):
+    for module, args in (("pipeline.read.export", [str(tmp_path / "x.csv")]), ("pipeline.read.search", ["sony"])):
         done = run(discovery, module, *args, "--collection", "nowhere")
         assert done.returncode == 2 and "no collection named 'nowhere'" in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
@@ -133,15 +133,15 @@ def test_unknown_collection_is_one_line(discovery, tmp_path):
 def test_search_returns_citations_with_the_archive(discovery):
     gone = archive_only_pages()
     page = gone[0]
-    with_title = run(discovery, "pipeline.search", f'"{page.title}"', "--format", "csl-json")
+    with_title = run(discovery, "pipeline.read.search", f'"{page.title}"', "--format", "csl-json")
     assert with_title.returncode == 0, with_title.stderr
     items = json.loads(with_title.stdout)
     assert page.url in {i["URL"] for i in items}
     item = next(i for i in items if i["URL"] == page.url)
     assert item["archive_location"] and item["archive"]
-    text = run(discovery, "pipeline.search", f'"{page.title}"')
+    text = run(discovery, "pipeline.read.search", f'"{page.title}"')
     assert "Cite: " in text.stdout and "archived: " in text.stdout
-    bib = run(discovery, "pipeline.search", f'"{page.title}"', "--format", "bibtex")
+    bib = run(discovery, "pipeline.read.search", f'"{page.title}"', "--format", "bibtex")
     assert page.url in {e["url"] for e in parse_bibtex(bib.stdout)}
 
 def _secret_urls(url: str) -> list[str]:
@@ -156,12 +156,12 @@ def test_no_credentials_or_socket_path_in_any_output(discovery, tmp_path):
         outputs = []
         for fmt in ("csv", "bib", "json"):
             out = tmp_path / f"{number}.{fmt}"
-            done = run(env, "pipeline.export", "--force", str(out))
+            done = run(env, "pipeline.read.export", "--force", str(out))
             assert done.returncode == 0, done.stderr
             outputs += [done.stdout, done.stderr, out.read_text(encoding="utf-8"),
                         (tmp_path / f"{out.name}.manifest.json").read_text(encoding="utf-8")]
         for fmt in ("text", "bibtex", "csl-json"):
-            done = run(env, "pipeline.search", "Sony", "--format", fmt)
+            done = run(env, "pipeline.read.search", "Sony", "--format", fmt)
             outputs += [done.stdout, done.stderr]
         everything = "\n".join(outputs)
         for secret in ("s3cret-pw", "postgres@", "/var/run/postgresql", "127.0.0.1:5432"):

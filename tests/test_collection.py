@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.collection import CollectionError, load_collection
-from pipeline.normalize import canonical_url, outlet_domain
+from pipeline.normalize.forms import canonical_url, outlet_domain
 
 ROLLING_STONE = (
     "https://www.rollingstone.com/culture/culture-news/"

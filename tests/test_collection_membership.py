@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline import dropcollection
-from pipeline.researcher import libpq_url, read_only
+from pipeline.read import dropcollection
+from pipeline.read.researcher import libpq_url, read_only
 from tests.conftest import ROOT, query, run_cli
 from tests.test_queries import research_queries
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.normalize import canonical_url
+from pipeline.normalize.forms import canonical_url
 from tests.conftest import query
 
 ROLLING_STONE_PATH = "/culture/culture-news/u-s-says-north-korea-was-centrally-involved-in-sony-hack-189329/"
@@ -218,7 +218,7 @@ def test_the_crawl_tells_on_its_own_which_urls_the_corpus_lacks(demo, engine):
     """The WARC capture asks the database for an earlier copy of a page only when the corpus may
     hold one: the URLs it surely lacks are known without a query once the corpus's URLs are read
     (the revisits above show the URLs it holds are still asked about)."""
-    from pipeline.recrawl import CapturedUrls
+    from pipeline.store.recrawl import CapturedUrls
 
     archived = query(engine, "SELECT url FROM captures WHERE warc_type = 'response' LIMIT 1")[0]["url"]
     new = "http://www.example-news.test/never-fetched"

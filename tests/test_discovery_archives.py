@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb import discovery_archive
-from pipeline.fixtureweb.archive import FixtureArchive, archive_captures, write_archive
-from pipeline.fixtureweb.discovery_archive import Throttle
-from pipeline.fixtureweb.discovery_docs import ARCHIVE_TIMES, archive_only_pages
-from pipeline.fixtureweb.moved import ARCHIVE_TIME, moved_pages
+from pipeline.demo import discovery_archive
+from pipeline.demo.archive import FixtureArchive, archive_captures, write_archive
+from pipeline.demo.discovery_archive import Throttle
+from pipeline.demo.discovery_docs import ARCHIVE_TIMES, archive_only_pages
+from pipeline.demo.moved import ARCHIVE_TIME, moved_pages
 from spiders.archives import cdx_rows, replay_prefix
 from spiders.cdx import cdx_page, page_count
 from spiders.commoncrawl import record_page
@@ -86,7 +86,7 @@ def test_cdx_answers_of_both_archives_read():
 
 def test_the_fixture_cdx_server_selects_what_pywb_selects(archive, fixture_web):
     """Unpaged and uncollapsed, the fixture CDX server answers the rows the real pywb does."""
-    from pipeline.fixtureweb.archive import _OPENER
+    from pipeline.demo.archive import _OPENER
     from tests.discovery_helpers import get
 
     for pattern in ("www.capitaltribune.test/*", "www.capitaltribune.test/world/*"):

@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST
-from pipeline.verify import capture_outcomes
+from pipeline.demo.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST
+from pipeline.rebuild.verify import capture_outcomes
 from tests.conftest import ROOT, query, run_cli
 from tests.discovery_helpers import crawl, demo_archive_pages
 

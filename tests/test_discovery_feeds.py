@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb.discovery_docs import bad_document
+from pipeline.demo.discovery_docs import bad_document
 from spiders.xmldocs import DocumentError, parse_xml, read_feed
 from tests.conftest import query
 from tests.discovery_helpers import crawl, get

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.http import HtmlResponse
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb.discovery_docs import archive_only_pages, wiki_citations
+from pipeline.demo.discovery_docs import archive_only_pages, wiki_citations
 from spiders.base import archive_time, raw_archive_url
 from spiders.references import citations
 from tests.conftest import query

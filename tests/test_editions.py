@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from pipeline.fixtureweb import FixtureWeb
-from pipeline.fixtureweb.moved import moved_pages
-from pipeline.normalize import canonical_url
+from pipeline.demo import FixtureWeb
+from pipeline.demo.moved import moved_pages
+from pipeline.normalize.forms import canonical_url
 from tests.conftest import query, run_cli
 
 

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from pipeline.database import DEMO_SUFFIX, EMBEDDED_DB_NAME, stop_embedded
-from pipeline.normalize import canonical_url
+from pipeline.normalize.forms import canonical_url
 from tests.conftest import run_cli
 
 

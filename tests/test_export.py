@@ -14,9 +14,9 @@ import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 
-from pipeline.export import main
 from pipeline.migrate import alembic_config
-from pipeline.researcher import libpq_url
+from pipeline.read.export import main
+from pipeline.read.researcher import libpq_url
 from tests.conftest import ROOT
 
 CITATION = (
@@ -122,7 +122,7 @@ def test_an_aggregate_says_it_carries_no_citation(db, tmp_path):
 
 def run_export(demo_archive, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": demo_archive.database_url}
-    command = [sys.executable, "-m", "pipeline.export", *args]
+    command = [sys.executable, "-m", "pipeline.read.export", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -181,7 +181,7 @@ def test_wacz_package_of_a_collection(demo_archive, tmp_path):
 
     env_args = ("--wacz", str(tmp_path / "demo.wacz"), "--collection", "demo")
     env = {**os.environ, "DATABASE_URL": demo_archive.database_url, "ARCHIVE_DATA_DIR": str(demo_archive.data)}
-    command = [sys.executable, "-m", "pipeline.export", *env_args]
+    command = [sys.executable, "-m", "pipeline.read.export", *env_args]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     names = zipfile.ZipFile(tmp_path / "demo.wacz").namelist()

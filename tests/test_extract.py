@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.exceptions import DropItem
 
-from pipeline.extract import (
+from pipeline.extract.article import (
     MAX_PAGE_CHARS,
     ExtractPipeline,
     PageExtraction,
@@ -23,10 +23,10 @@ from pipeline.extract import (
     extract_page,
     extractor_settings,
 )
-from pipeline.extract_cli import FIELDS
-from pipeline.extract_cli import main as extract_main
-from pipeline.fixtureweb.page import FIXTURE_NOW, slugify
-from pipeline.fixtureweb.routes import route
+from pipeline.demo.page import FIXTURE_NOW, slugify
+from pipeline.demo.routes import route
+from pipeline.extract.cli import FIELDS
+from pipeline.extract.cli import main as extract_main
 from pipeline.items import PageItem
 from warc.writer import RecordLocation
 
@@ -411,7 +411,7 @@ def test_an_unexpected_error_is_a_reason_not_a_crash(monkeypatch):
     def broken(*args):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("pipeline.metadata.title", broken)
+    monkeypatch.setattr("pipeline.extract.metadata.title", broken)
     result = extract_page(html_page(ARTICLE), "http://x.test/a/1")
     assert result == PageExtraction(None, "extraction failed: RuntimeError")
 

@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 from scrapy.exceptions import DropItem
 
-from pipeline.extract import extract_page
-from pipeline.extractpool import ExtractPool, run_job
-from pipeline.fixtureweb.hostile import MB, _huge_chunks
-from pipeline.fixtureweb.page import FIXTURE_NOW
-from pipeline.fixtureweb.routes import route
+from pipeline.dedupe.stories import SignatureParams, StorySignature
+from pipeline.demo.hostile import MB, _huge_chunks
+from pipeline.demo.page import FIXTURE_NOW
+from pipeline.demo.routes import route
+from pipeline.extract.article import extract_page
+from pipeline.extract.pool import ExtractPool, run_job
 from pipeline.items import PageItem
-from pipeline.normalize import NormalizePipeline, canonical_url, normalize_text
-from pipeline.stories import SignatureParams, StorySignature
-from pipeline.versions import content_hash
+from pipeline.normalize.comparison import content_hash
+from pipeline.normalize.forms import NormalizePipeline, canonical_url, normalize_text
 from tests.conftest import ROOT, query, run_cli
 from tests.test_unattended import fresh, write_collection  # noqa: F401 - a fixture
 from warc.writer import RecordLocation
@@ -216,7 +216,7 @@ def test_workers_killed_from_outside_lose_no_page_and_ignore_sigint(site):
 
 CHILD = """
 import asyncio, os, sys, time
-from pipeline.extractpool import ExtractPool
+from pipeline.extract.pool import ExtractPool
 
 async def main():
     pool = ExtractPool(2)
@@ -232,8 +232,8 @@ if __name__ == "__main__":
 EARLY_START = """
 import pathlib, sys, time
 from scrapy.settings import Settings
-from pipeline.crawl import uses_extraction_workers
-from pipeline.forkserver import start_early
+from pipeline.extract.forkserver import start_early
+from pipeline.run.crawl import uses_extraction_workers
 
 settings = Settings()
 settings.setmodule("pipeline.settings")
@@ -246,7 +246,7 @@ def children() -> list[str]:
     return [pathlib.Path(f"/proc/{c}/cmdline").read_bytes().replace(bytes(1), b" ").decode() for c in listed]
 
 def fork_server_started() -> bool:
-    return any("multiprocessing.forkserver" in c and "pipeline.extractpool" in c for c in children())
+    return any("multiprocessing.forkserver" in c and "pipeline.extract.pool" in c for c in children())
 
 # A child read between its fork and its exec shows an empty or the parent's command line: look
 # again for a while rather than take that instant for the answer.
@@ -269,16 +269,16 @@ def test_a_crawl_starts_the_workers_imports_before_its_own():
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "multiprocessing.forkserver" in done.stdout and "pipeline.extractpool" in done.stdout
+    assert "multiprocessing.forkserver" in done.stdout and "pipeline.extract.pool" in done.stdout
 
 
 def test_the_crawl_process_leaves_the_workers_libraries_to_them():
     """datasketch, with the SciPy it loads, makes the story signatures in the workers: the crawl
     process does not import it (half a second of its start), the fork server does, once."""
-    from pipeline.forkserver import PRELOAD
+    from pipeline.extract.forkserver import PRELOAD
 
     code = (
-        "import sys, pipeline.crawl, pipeline.store, pipeline.extractpool, warc.middleware, spiders\n"
+        "import sys, pipeline.run.crawl, pipeline.store.postgres, pipeline.extract.pool, warc.middleware, spiders\n"
         "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -290,7 +290,7 @@ def test_the_crawl_process_leaves_the_workers_libraries_to_them():
 def test_only_crawls_that_extract_in_workers_start_them_early():
     from scrapy.settings import Settings
 
-    from pipeline.crawl import uses_extraction_workers
+    from pipeline.run.crawl import uses_extraction_workers
 
     def settings(**overrides) -> Settings:
         s = Settings()
@@ -306,7 +306,7 @@ def test_only_crawls_that_extract_in_workers_start_them_early():
 def test_a_crawl_and_the_processes_it_starts_run_as_batch_work():
     """Processes started during a crawl (the WARC writer, the fork server and its workers) inherit
     SCHED_BATCH; the calling thread gets its own policy back afterwards (tests crawl in-process)."""
-    from pipeline.crawl import batch_scheduling
+    from pipeline.run.crawl import batch_scheduling
 
     before = os.sched_getscheduler(0)
     with batch_scheduling():

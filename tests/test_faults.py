@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.fixtureweb import FixtureWeb
-from pipeline.fixtureweb.hostile import HTML_INJECTION, SQL_INJECTION
+from pipeline.demo import FixtureWeb
+from pipeline.demo.hostile import HTML_INJECTION, SQL_INJECTION
 from tests.conftest import query, run_cli
 
 HOST = "http://www.bitwire.test"
@@ -309,7 +309,7 @@ def test_brotli_bomb_is_not_inflated_for_the_outlinks():
     """The WARC middleware reads a page's links within DOWNLOAD_MAXSIZE, brotli included."""
     import resource
 
-    from pipeline.fixtureweb.hostile import _brotli_bomb
+    from pipeline.demo.hostile import _brotli_bomb
     from warc.outlinks import decoded_body
 
     bomb = _brotli_bomb(256)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.fixtureweb import FixtureWeb, load_site
-from pipeline.fixtureweb.outlets import OUTLETS
-from pipeline.fixtureweb.page import FIXTURE_NOW, VARIANT_KINDS
-from pipeline.fixtureweb.parse import parse_page
+from pipeline.demo import FixtureWeb, load_site
+from pipeline.demo.outlets import OUTLETS
+from pipeline.demo.page import FIXTURE_NOW, VARIANT_KINDS
+from pipeline.demo.parse import parse_page
 
 GZIP_HOSTS = {h for h, o in OUTLETS.items() if o.gzip}
 _CANONICAL = re.compile(r'<link rel="canonical" href="([^"]*)">')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.identity import identify, identity_key, registered_domain
+from pipeline.normalize.identity import identify, identity_key, registered_domain
 
 ARTICLE = "https://www.example.test/news/2014/12/19/fbi-north-korea/"
 

@@ -9,14 +9,14 @@ import re
 
 import pytest
 
-from pipeline import dates, metadata
-from pipeline.bodytext import parse_html
-from pipeline.bylines import clean_names, page_authors, wire_agency
-from pipeline.extract import extract_page
-from pipeline.fixtureweb.outlets import OUTLETS
-from pipeline.fixtureweb.page import FIXTURE_NOW
-from pipeline.fixtureweb.routes import route
-from pipeline.pagemeta import read_page
+from pipeline.demo.outlets import OUTLETS
+from pipeline.demo.page import FIXTURE_NOW
+from pipeline.demo.routes import route
+from pipeline.extract import dates, metadata
+from pipeline.extract.article import extract_page
+from pipeline.extract.bodytext import parse_html
+from pipeline.extract.bylines import clean_names, page_authors, wire_agency
+from pipeline.extract.pagemeta import read_page
 
 UTC = dt.UTC
 EST = dt.timezone(dt.timedelta(hours=-5))
@@ -258,7 +258,7 @@ def test_language_canonical_and_site_name():
     assert metadata.site_name(found) == "The Outlet"
 
 
-# Headline rules on the kinds of page real outlets serve (pipeline/headline.py).
+# Headline rules on the kinds of page real outlets serve (pipeline/extract/headline.py).
 
 STORY = [
     "Jack Nicholson and Morgan Freeman's buddy movie The Bucket List ended the three-week reign of "

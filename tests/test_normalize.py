@@ -1,6 +1,6 @@
 """Normal forms: one canonical URL per article, stable text and hashes."""
 
-from pipeline.normalize import canonical_url, content_hash, normalize_text, outlet_domain
+from pipeline.normalize.forms import canonical_url, content_hash, normalize_text, outlet_domain
 
 
 def test_tracking_parameters_and_fragments_fold_away():

@@ -9,7 +9,7 @@ import socket
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.crawl import OFFLINE_HINT
+from pipeline.run.crawl import OFFLINE_HINT
 from tests.conftest import query, run_cli
 
 

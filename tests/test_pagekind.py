@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from pipeline import pagekind
-from pipeline.bodytext import parse_html
-from pipeline.extract import extract_page
-from pipeline.pagemeta import read_page
+from pipeline.extract import pagekind
+from pipeline.extract.article import extract_page
+from pipeline.extract.bodytext import parse_html
+from pipeline.extract.pagemeta import read_page
 
 HOST = "http://www.harbourgazette.test"
 NOW = dt.datetime(2015, 1, 10, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ import re
 import psycopg
 import pytest
 
-from pipeline.researcher import libpq_url, read_only
+from pipeline.read.researcher import libpq_url, read_only
 from tests.conftest import ROOT
 
 QUERIES = ROOT / "docs" / "queries.sql"
@@ -64,7 +64,7 @@ def _timeline_by_hand(site, published: dict[str, dt.datetime]) -> dict:
     A page's story is its `story:` label (a wire story and its syndicated copies share one), or the
     page itself; each stored page counts on the UTC day of its stored publication time (some
     fixture pages carry broken dates on purpose, which extraction corrects)."""
-    from pipeline.normalize import canonical_url
+    from pipeline.normalize.forms import canonical_url
 
     pages = [p for p in site.published(topic=None) if canonical_url(p.url) in published]
     story = {p.url: p.story or p.url for p in pages}
@@ -104,8 +104,8 @@ def test_timeline_counts_each_story_once_per_day(conn, site):
 def test_most_syndicated_stories_are_the_fixture_webs_syndicated_groups(conn, site):
     """The documented query's top stories, against the fixture web's `story:` labels counted by
     hand: how many outlets ran each story, how many copies, and who ran it first."""
-    from pipeline.fixtureweb.outlets import OUTLETS
-    from pipeline.normalize import canonical_url
+    from pipeline.demo.outlets import OUTLETS
+    from pipeline.normalize.forms import canonical_url
 
     what, sql = next((w, q) for w, q in research_queries() if w.startswith("Most syndicated"))
     with read_only(conn):

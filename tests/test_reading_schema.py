@@ -11,8 +11,8 @@ import pytest
 from alembic import command
 
 from pipeline.migrate import alembic_config, upgrade
-from pipeline.researcher import ROLE, libpq_url, researcher_pgoptions, researcher_session_sql
-from pipeline.schema_doc import DOC, render
+from pipeline.read.researcher import ROLE, libpq_url, researcher_pgoptions, researcher_session_sql
+from pipeline.read.schema_doc import DOC, render
 from tests.conftest import ROOT
 
 # The corpus view's columns at migration 0004, in order: researchers' queries rely on them.
@@ -144,13 +144,13 @@ def test_every_table_view_column_and_function_is_commented(fresh):
 
 def test_docs_schema_md_is_what_a_fresh_database_generates(fresh):
     assert DOC.read_text(encoding="utf-8") == render(fresh), (
-        "docs/schema.md is out of date: run `python -m pipeline.schema_doc` on a migrated database"
+        "docs/schema.md is out of date: run `python -m pipeline.read.schema_doc` on a migrated database"
     )
 
 
 def test_schema_doc_check_command(make_database):
     env = {"DATABASE_URL": make_database(), "PATH": "/usr/bin:/bin"}
-    command_line = [sys.executable, "-m", "pipeline.schema_doc", "--check"]
+    command_line = [sys.executable, "-m", "pipeline.read.schema_doc", "--check"]
     done = subprocess.run(command_line, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout

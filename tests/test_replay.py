@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.replay import PYWB_VENV, ReplayError, render_config, wayback_executable
+from pipeline.read.replay import PYWB_VENV, ReplayError, render_config, wayback_executable
 from tests.conftest import ROOT, query, run_cli
 from warc.index import INDEX_NAME, SIDECAR_DIR, closed_warcs, replay_url, sidecar_path, update_index
 
@@ -85,7 +85,7 @@ def collection_dir(demo) -> Path:
 
 @pytest.fixture(scope="module")
 def pywb(demo):
-    """`python -m pipeline.replay` (what `make replay` runs) on a free loopback port."""
+    """`python -m pipeline.read.replay` (what `make replay` runs) on a free loopback port."""
     require_pywb()
     data, _ = demo
     with socket.socket() as probe:
@@ -97,7 +97,7 @@ def pywb(demo):
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(data), "http_proxy": "http://127.0.0.1:9"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.replay", "--port", str(port)],
+            [sys.executable, "-m", "pipeline.read.replay", "--port", str(port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -340,7 +340,7 @@ def test_missing_pywb_is_one_clear_line(tmp_path):
 def test_replay_without_collections_says_what_to_do(tmp_path):
     require_pywb()
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.replay"],
+        [sys.executable, "-m", "pipeline.read.replay"],
         cwd=ROOT, env={**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path)},
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip

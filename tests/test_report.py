@@ -22,7 +22,7 @@ import lxml.html
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.report import main
+from pipeline.read.report import main
 from tests.conftest import ROOT, query, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")

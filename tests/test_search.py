@@ -11,8 +11,8 @@ import sys
 import psycopg
 import pytest
 
-from pipeline.researcher import ReadingError, libpq_url
-from pipeline.search import main, search
+from pipeline.read.researcher import ReadingError, libpq_url
+from pipeline.read.search import main, search
 from tests.conftest import ROOT
 
 
@@ -24,7 +24,7 @@ def conn(demo_archive):
 
 def run_search(demo_archive, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": demo_archive.database_url}
-    command = [sys.executable, "-m", "pipeline.search", *args]
+    command = [sys.executable, "-m", "pipeline.read.search", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

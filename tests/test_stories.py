@@ -10,9 +10,9 @@ from datasketch import MinHash
 from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 
-from pipeline.containment import judge
-from pipeline.corpus import CorpusWriter
-from pipeline.signatures import (
+from pipeline.dedupe.containment import judge
+from pipeline.store.corpus import CorpusWriter
+from pipeline.dedupe.signatures import (
     EARLIER_LAYOUTS,
     SignatureParams,
     band_hashes,
@@ -84,7 +84,7 @@ def test_story_clusters_of_the_demo_corpus_match_the_labels(demo_archive, site):
     predicted = {
         tuple(sorted(pair)) for members in by_story.values() for pair in itertools.combinations(members, 2)
     }
-    from pipeline.normalize import canonical_url
+    from pipeline.normalize.forms import canonical_url
 
     expected = {tuple(sorted(canonical_url(u) for u in pair)) for pair in site.story_pairs()}
     true_positives = len(predicted & expected)

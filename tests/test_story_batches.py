@@ -10,12 +10,12 @@ import random
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.corpus import CorpusWriter
-from pipeline.extract import EXTRACTOR, EXTRACTOR_VERSION
+from pipeline.dedupe.stories import SignatureParams, StorySignature
+from pipeline.extract.article import EXTRACTOR, EXTRACTOR_VERSION
 from pipeline.items import Extracted, PageItem
-from pipeline.normalize import normalize_text
-from pipeline.stories import SignatureParams, StorySignature
-from pipeline.versions import content_hash
+from pipeline.normalize.comparison import content_hash
+from pipeline.normalize.forms import normalize_text
+from pipeline.store.corpus import CorpusWriter
 from tests.conftest import query
 from warc.writer import RecordLocation
 

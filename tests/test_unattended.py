@@ -15,8 +15,8 @@ from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 
 from pipeline.database import sqlalchemy_url, stop_embedded
-from pipeline.locks import collection_lock
-from pipeline.normalize import canonical_url
+from pipeline.normalize.forms import canonical_url
+from pipeline.run.locks import collection_lock
 from tests.conftest import ROOT, query, run_cli
 from tests.test_provenance import archived_urls
 
@@ -220,7 +220,7 @@ def test_a_stalled_database_does_not_stall_the_crawl(fresh, tmp_path, fixture_we
     """Another crawler holding the story lock (distributed mode), or a slow server, stalls the
     corpus writes, not the crawl: pages go on being fetched and archived, a bounded number of
     batches wait, and once the database answers everything is stored once."""
-    from pipeline.stories import STORY_LOCK
+    from pipeline.dedupe.stories import STORY_LOCK
 
     engine, url, env = fresh
     articles = [p.url for p in site.articles("on")][:12]

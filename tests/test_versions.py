@@ -1,6 +1,7 @@
 """Real changes make versions; page furniture that changes on every fetch does not."""
 
-from pipeline.versions import comparison_form, content_hash, is_volatile, text_diff
+from pipeline.normalize.comparison import comparison_form, content_hash, is_volatile
+from pipeline.read.versions import text_diff
 
 BODY = "The FBI said on Friday that North Korea was responsible.\nSony declined to comment."
 

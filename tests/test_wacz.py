@@ -1,4 +1,4 @@
-"""WACZ packages: `python -m pipeline.wacz` packs one collection so that Webrecorder's validator
+"""WACZ packages: `python -m pipeline.read.wacz` packs one collection so that Webrecorder's validator
 passes it, every index line finds its record by a byte-range read of the zip (as ReplayWeb.page
 reads it), the page list holds that collection's articles and no other's, and pywb replays it."""
 
@@ -23,8 +23,8 @@ from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
-from pipeline.replay import PYWB_VENV, ReplayError, wayback_environment, wayback_executable
-from pipeline.wacz import PAGE_LIST_HEADER, WACZ_COMMAND, _link_inputs
+from pipeline.read.replay import PYWB_VENV, ReplayError, wayback_environment, wayback_executable
+from pipeline.read.wacz import PAGE_LIST_HEADER, WACZ_COMMAND, _link_inputs
 from tests.conftest import ROOT, query, run_cli, run_module
 from warc.index import replay_url
 
@@ -70,7 +70,7 @@ def packages(corpus, tmp_path_factory):
     for name in ("demo", "second", "all"):
         path = out / f"{name}.wacz"
         chosen = () if name == "all" else ("--collection", name)
-        done = run_module("pipeline.wacz", str(path), *chosen, env=env)
+        done = run_module("pipeline.read.wacz", str(path), *chosen, env=env)
         assert done.returncode == 0, done.stderr
         assert "ReplayWeb.page" in done.stdout and str(path) in done.stdout
         written[name] = path
@@ -285,12 +285,12 @@ def test_mistakes_are_one_clear_line_and_write_nothing(corpus, packages, make_da
     _, env, _ = corpus
     out = tmp_path / "out.wacz"
 
-    said = one_line_error(run_module("pipeline.wacz", str(out), "--collection", "nope", env=env))
+    said = one_line_error(run_module("pipeline.read.wacz", str(out), "--collection", "nope", env=env))
     assert "unknown collection 'nope'" in said and "demo, second" in said
 
     # The output exists: kept unless --force.
     before = packages["second"].read_bytes()
-    kept = run_module("pipeline.wacz", str(packages["second"]), "--collection", "second", env=env)
+    kept = run_module("pipeline.read.wacz", str(packages["second"]), "--collection", "second", env=env)
     said = one_line_error(kept)
     assert "--force" in said and packages["second"].read_bytes() == before
 
@@ -298,12 +298,12 @@ def test_mistakes_are_one_clear_line_and_write_nothing(corpus, packages, make_da
     empty = tmp_path / "moved"
     (empty / "warc").mkdir(parents=True)
     moved = {**env, "ARCHIVE_DATA_DIR": str(empty)}
-    said = one_line_error(run_module("pipeline.wacz", str(out), "--collection", "demo", env=moved))
+    said = one_line_error(run_module("pipeline.read.wacz", str(out), "--collection", "demo", env=moved))
     assert "is missing" in said and str(empty / "warc" / "demo") in said and ".warc.gz" in said
 
     # Nothing crawled yet.
     fresh = make_database()
-    said = one_line_error(run_module("pipeline.wacz", str(out), env={**env, "DATABASE_URL": fresh}))
+    said = one_line_error(run_module("pipeline.read.wacz", str(out), env={**env, "DATABASE_URL": fresh}))
     assert "no WARC files" in said
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".wacz-")]
 
@@ -312,7 +312,7 @@ def test_force_replaces_the_package(packages, corpus, tmp_path):
     _, env, _ = corpus
     path = tmp_path / "again.wacz"
     shutil.copy(packages["second"], path)
-    done = run_module("pipeline.wacz", str(path), "--collection", "demo", "--force", env=env)
+    done = run_module("pipeline.read.wacz", str(path), "--collection", "demo", "--force", env=env)
     assert done.returncode == 0, done.stderr
     assert page_list(path) == page_list(packages["demo"])
     assert validate(path).returncode == 0
