@@ -49,7 +49,14 @@ from bench.neardup_quality import PAIRS_SEED, quality
 from bench.neardup_quality import render as render_quality
 from bench.sitepages import default_data_dir
 from pipeline.database import engine_for
-from pipeline.dedupe.stories import NewText, SignatureParams, StoryClusterer, StorySignature, band_hashes, signature
+from pipeline.dedupe.stories import (
+    NewText,
+    SignatureParams,
+    StoryClusterer,
+    StorySignature,
+    band_hashes,
+    signature,
+)
 from pipeline.paths import data_dir
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)

@@ -24,7 +24,9 @@ PASSTHROUGH = {
     "export": ("pipeline.read.export", "export the corpus or a query (csv, jsonl, parquet) with citations"),
     "report": ("pipeline.read.report", "write the coverage report (self-contained HTML)"),
     "extract": ("pipeline.extract.cli", "extract articles from HTML files, one JSON line each"),
-    "drop-collection": ("pipeline.read.dropcollection", "remove one collection's rows (WARC files only with --warc)"),
+    "drop-collection": (
+        "pipeline.read.dropcollection", "remove one collection's rows (WARC files only with --warc)"
+    ),
 }
 DEFAULT_FIXTURE_PORT = 8714
 

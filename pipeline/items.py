@@ -32,7 +32,7 @@ class Extracted:
     extractor_settings: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)  # what was repaired (charset, mojibake, dates)
-    # What the page is and how much of it a reader without a subscription sees (pagekind.py):
+    # What the page is and how much of it a reader without a subscription sees (extract/pagekind.py):
     access: str = "open"  # open, paywalled or teaser
     page_kind: str = "article"  # article, brief, listing, liveblog or video
 
@@ -51,13 +51,13 @@ class PageItem:
     discovered_via: str = "seeds"
     discovered_from: str | None = None
     extracted: Extracted | None = field(default=None, repr=False)
-    # The MinHash of the normalized text, made beside the extraction (stories.py checks it fits):
+    # The MinHash of the normalized text, made beside the extraction (dedupe/stories.py checks it fits):
     story_signature: StorySignature | None = field(default=None, repr=False)
     # The extracted text's normal form, words and hash, made there too (None: normalization makes them):
     text_facts: TextFacts | None = field(default=None, repr=False)
     # Set by normalization:
     canonical_url: str | None = None
-    url_key: str | None = None  # what all URL variants of the article share (identity.py)
+    url_key: str | None = None  # what all URL variants of the article share (normalize/identity.py)
     url_rules: tuple[str, ...] = ()  # the rules that turned the fetched URL into canonical_url
     outlet_domain: str | None = None
     outlet_name: str | None = None

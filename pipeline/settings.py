@@ -54,7 +54,7 @@ ITEM_PIPELINES = {
 ARCHIVE_COLLECTION = "sony-hack-2014"
 ARCHIVE_DB_BATCH_SIZE = 50
 ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's trade-off)
-# Processes that extract articles off the reactor thread (extractpool.py); 0: on the reactor thread.
+# Processes that extract articles off the reactor thread (extract/pool.py); 0: on the reactor thread.
 ARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
 # Outlet display names by registered domain, where og:site_name is missing or unhelpful.
 ARCHIVE_OUTLET_NAMES: dict[str, str] = {}
@@ -62,14 +62,9 @@ ARCHIVE_RETRY_AFTER_BACKOFF = 1.0  # 429/503 without Retry-After: wait 1, 2, 4 .
 ARCHIVE_RETRY_AFTER_MAX = 120  # seconds; a server asking for longer is given up on for this run
 ARCHIVE_WARC_DIR = str(warc_dir())
 ARCHIVE_WARC_ENABLED = True
-# gzip level of each WARC record (one gzip member per record). Whole response records of the 400
-# real news pages in shared/extraction-dev (17.6 MB raw, 44 kB a record), per record:
-#   level 1: 0.46 ms, 27.1% of raw | 4: 0.66 ms, 24.4% | 5: 0.80 ms, 23.9% | 6: 0.96 ms, 23.6%
-#   level 9: 1.33 ms, 23.5%
-# 5 stays within 1% of 6's size (1.3% of 9's) for 17% less CPU; 1-3 would store 10-15% more for
-# good. The WARC writer process compresses, beside the crawl, so the level costs another core's time,
-# not crawl time. A body already sent gzip/br-encoded (most of the live web) shrinks <1% at any level:
-# its record is stored in its gzip member as it is (level 0), sparing the writer 0.15 ms a page.
+# gzip level of each WARC record (one gzip member per record): 5 stores nearly what 6 and 9 store for
+# less of the writer process's CPU (docs/performance.md); a body the server already compressed is
+# stored as it is (level 0).
 ARCHIVE_WARC_GZIP_LEVEL = 5
 ARCHIVE_WARC_INFO: dict[str, str] = {}
 ARCHIVE_WARC_MAX_BYTES = 1_000_000_000

@@ -28,6 +28,7 @@ MAKE = re.compile(r"(?:^|[\s;&(|])make\s+([A-Za-z0-9_.-]+)")
 PIPELINE = re.compile(r"python -m pipeline((?:\s+--demo)?)\s+([a-z][a-z-]*)([^\n#|;&]*)")
 MODULE = re.compile(r"python -m ((?:pipeline|bench|warc|spiders)\.[A-Za-z0-9_.]+)")
 OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+SOURCE_PATH = re.compile(r"(?<![\w./-])((?:pipeline|spiders|warc|bench|tests|migrations)/[\w./-]*[\w/])")
 
 
 def _ids(page: Path) -> str:
@@ -159,6 +160,13 @@ def test_every_python_module_named_exists():
     sys.path.insert(0, str(ROOT))
     missing = sorted({f"{page}: python -m {module}" for page, module in named
                       if importlib.util.find_spec(module.rstrip(".")) is None})
+    assert not missing, missing
+
+
+def test_every_source_path_named_exists():
+    named = _every(SOURCE_PATH)
+    assert named, "the docs name no source file at all: the pattern is wrong"
+    missing = sorted({f"{page}: {path}" for page, path in named if not (ROOT / path).exists()})
     assert not missing, missing
 
 

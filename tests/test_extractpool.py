@@ -1,4 +1,4 @@
-"""Extraction in worker processes (extractpool.py): the same results as `extract_page`, workers
+"""Extraction in worker processes (pipeline/extract/pool.py): the same results as `extract_page`, workers
 that die (over their CPU limit, or killed from outside) cost no page but the one that killed them,
 and none outlives the crawl process."""
 

@@ -1,4 +1,4 @@
-"""Story assignment in batches (stories.py): a batch of texts ends in the same stories, decisions,
+"""Story assignment in batches (pipeline/dedupe/stories.py): a batch of texts ends in the same stories, decisions,
 signatures and bands as the same texts written one at a time, through the corpus writer."""
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ class RecordIndexer:
 
     The indexer is handed the record, not its bytes: reading them back (a new ArchiveIterator and
     record loader per record, its gzip member inflated and parsed) cost the writer more than
-    building, writing and gzipping the record did (0.5 ms a page on the benchmark). A record whose
+    building, writing and gzipping the record did. A record whose
     HTTP headers a reader would not see as they were built (space around a value, a line break
     in one) is read back from its bytes, so that the lines are always cdxj-indexer's over the
     finished file, as a test checks."""

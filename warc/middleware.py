@@ -170,9 +170,9 @@ class _Writer(protocol.ProcessProtocol):
 
 class WriterProcess:
     """The WARC writer in a process of its own. Building the records, parsing a page for its links
-    (for its metadata record, and for the spider, which is spared its own parse) and gzip take
-    2-4 ms a page, mostly Python: a thread would take that from the reactor (the GIL), a process
-    takes it to another core. One process, so the records are written
+    (for its metadata record, and for the spider, which is spared its own parse) and gzip are
+    mostly Python: a thread would take that time from the reactor (the GIL), a process takes it to
+    another core. One process, so the records are written
     in the order they are sent. It runs from the spider's opening (its start overlaps the crawl's)
     to its closing, after everything sent. Its pipes are the reactor's: no thread of ours in the
     crawl. A process that dies is replaced and the fetches it held sent again; its file stays

@@ -28,8 +28,8 @@ class SignatureParams:
     seed: int = 1
     shingle_size: int = 5
     # 32 bands of 2 rows (numbered 32-63), from the first 64 permutations: a pair at Jaccard 0.25
-    # (a copy cut to half, in another template) is a candidate 87% of the time, at 0.3 95%, with
-    # as many band rows per article as the 32 bands of 4 rows before (which found 0.3 in 23%).
+    # (a copy cut to half, in another template) is a candidate 87% of the time, at 0.3 95%, for as
+    # many band rows per article as EARLIER_LAYOUTS's 32 bands of 4 rows.
     bands: int = 32
     rows: int = 2
     first_band: int = 32
@@ -64,7 +64,7 @@ def _permutations(params: SignatureParams) -> np.ndarray:
 
 def signature(text: str, params: SignatureParams) -> np.ndarray:
     """The text's MinHash. datasketch is imported here, where signatures are made (the extraction
-    workers): with the SciPy it loads, it was a quarter of the crawl process's start (0.5 s)."""
+    workers): with the SciPy it loads, it would slow the crawl process's start."""
     from datasketch import LeanMinHash, MinHash
 
     minhash = MinHash(

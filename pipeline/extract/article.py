@@ -261,7 +261,7 @@ class ExtractPipeline:
     """Stage 1: extract each archived page's article; a page with none stays a capture only.
 
     This stage extracts in the calling thread (`reprocess`, tests). In a crawl `from_crawler` gives the
-    pooled stage (extractpool.py), which makes the same call in worker processes and passes the
+    pooled stage (pool.py), which makes the same call in worker processes and passes the
     outcome to `accept`.
     """
 

@@ -4,10 +4,8 @@ trafilatura keeps more of an article than readability, and more of the page arou
 (teasers, link lists, layout tables: precision is its weak side on news pages). Readability picks
 one main block and is precise, but misses text outside it. So each trafilatura paragraph is kept
 only when at least AGREEMENT of its words are also in readability's text (trafilatura's own fork of
-readability: 5 ms a page where readability-lxml takes 15, for 0.001 less F1). On the 400 L3S-GN1
-pages of `shared/extraction-dev` (mean token F1, `make bench-extract`): trafilatura without
-comments 0.887, readability's fork alone 0.899, readability-lxml 0.927, this rule 0.933. The rule is
-skipped when readability found almost nothing (it then has no opinion) and in recall mode (it is a
+readability, a fraction of readability-lxml's cost for nearly the same result). The two together
+score above either alone (docs/extraction.md, "The extraction benchmark"). The rule is skipped when readability found almost nothing (it then has no opinion) and in recall mode (it is a
 precision device); readability's own text is used when trafilatura finds none. Table frames, share
 counters and cookie banners are dropped from the lines first.
 
@@ -62,8 +60,8 @@ TAIL_COVERAGE = 1.2
 GLUE_SLACK = 0.15
 _PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]\u3002\uff01\uff1f]$")
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]:;\u3002\uff01\uff1f]$")
-# Readability costs ~0.25 s per MB and such pages are mostly reader comments, which trafilatura
-# already leaves out: above this size its check is skipped.
+# Readability's cost grows with the page, and pages this large are mostly reader comments, which
+# trafilatura already leaves out: above this size its check is skipped.
 READABILITY_MAX_CHARS = 1_000_000
 # Cookie banners, which some pages put inside the article container.
 CONSENT_LINE = re.compile(

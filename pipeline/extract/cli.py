@@ -61,7 +61,7 @@ def read_html(path: Path) -> bytes:
 def extract_record(
     data: bytes, url: str, favor: str = "balanced", content_type: str | None = None
 ) -> dict[str, object]:
-    """The fields the pipeline stores for one page (text and headline normalized as normalize.py
+    """The fields the pipeline stores for one page (text and headline normalized as normalize/forms.py
     does), plus `reason` when it holds no article and `fixes` for what was repaired."""
     result = extract_page(data, url, favor, content_type)
     record: dict[str, object] = dict.fromkeys(FIELDS)

@@ -123,7 +123,7 @@ def language(page: PageMeta) -> str | None:
 
 
 def canonical_url(page: PageMeta) -> str | None:
-    """The URL the page names for itself (normalize.py decides whether to trust it)."""
+    """The URL the page names for itself (normalize/identity.py decides whether to trust it)."""
     for href in page.tree.xpath('descendant::link[@rel="canonical"]/@href'):
         if href.strip():
             return urljoin(page.url, href.strip())

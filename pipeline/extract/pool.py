@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WORKER_LOG_LEVEL = logging.WARNING  # what workers send back to the crawl's log
-# CPU seconds a worker may spend on one page (a 4 MB page takes about 2 s), unless the setting
-# ARCHIVE_EXTRACT_MAX_SECONDS says otherwise (0: no limit).
+# CPU seconds a worker may spend on one page, far above what even a page of several MB needs, unless
+# the setting ARCHIVE_EXTRACT_MAX_SECONDS says otherwise (0: no limit).
 MAX_SECONDS = 120.0
 PIPE_BYTES = 1 << 20  # each worker's task and result pipes (Linux's default pipe-max-size)
 

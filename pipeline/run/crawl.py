@@ -42,9 +42,8 @@ FAILED_URLS_SHOWN = 10  # when nothing answered: the rest are in the log file an
 
 def tune_collector_for_the_crawl() -> None:
     """The objects of the modules, settings and components loaded by the engine's start live as long
-    as the crawl: frozen, the garbage collector's full passes no longer walk them each time (on the
-    benchmark they took 1.4 s of CPU per 2,000 pages, 0.6 s frozen; measured with gc.callbacks).
-    Then young collections run rarely (pipeline.collector)."""
+    as the crawl: frozen, the garbage collector's full passes do not walk them each time. Then young
+    collections run rarely (pipeline.collector)."""
     gc.freeze()
     collect_young_objects_rarely()
 
@@ -55,8 +54,8 @@ def batch_scheduling() -> Iterator[None]:
     it) run under Linux's SCHED_BATCH policy, for non-interactive work: a process that wakes (the
     crawl on a network event, the writer on a record) no longer preempts a running one at once,
     and an extraction worker keeps its core and caches for longer. Priority (nice) is unchanged.
-    On the benchmark, CPU per page fell by 2% (the crawl 5%, the writer 5%, extraction 1%). The
-    calling thread's policy is restored afterwards; elsewhere, or where it is not allowed, a no-op."""
+    The calling thread's policy is restored afterwards; elsewhere, or where it is not allowed, a
+    no-op."""
     try:
         before = os.sched_getscheduler(0), os.sched_getparam(0)
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))

@@ -1,9 +1,10 @@
 """Writing the corpus: captures, outlets, articles, versions, stories and decisions, one batch
-per transaction. Shared by the crawl (store.py) and by reprocess/import (reprocess.py).
+per transaction. Shared by the crawl (postgres.py) and by reprocess/import (rebuild/reprocess.py).
 
 A re-fetched article becomes a new version only when the hash of its text's comparison form
-(versions.py) differs from its latest version of the same extraction; every fold of a URL variant
-into an article, every fold refused because the text is another article's (folds.py), and every
+(normalize/comparison.py) differs from its latest version of the same extraction; every fold of a
+URL variant into an article, every fold refused because the text is another article's
+(dedupe/folds.py), and every
 unchanged re-fetch is recorded in `decisions` with its rule. Each article a batch placed becomes a
 member of the writing run's collection (collection_articles): a reprocess or import into another
 collection takes in the articles it read, even when their captures were already stored.

@@ -55,7 +55,7 @@ def _columns(record_type: type) -> tuple[str, ...]:
 
 def capture_row(capture: CaptureRecord, run_id: int | None) -> dict:
     """The captures row of one fetch. Its fields are plain values: read as they are, not through
-    dataclasses.asdict, which deep-copies each (40 µs a fetch)."""
+    dataclasses.asdict, which deep-copies each on every fetch."""
     location = capture.location
     row = {name: getattr(capture, name) for name in _columns(type(capture))}
     row.update(

@@ -20,7 +20,7 @@ class Outlet:
     ``render_section(site, slug)`` returns HTML or None for an unknown section;
     ``render_robots(host)`` returns robots.txt text.
     ``shell(title, canonical, main, head_extra)`` wraps a ``<main>`` fragment in the outlet's
-    chrome (the pages of ``special.py``: video, paywall, index); None for outlets without one.
+    chrome (the pages of ``demo/special.py``: video, paywall, index); None for outlets without one.
     ``founded`` is the year the outlet started (a stated publication date before it is wrong);
     ``print_canonical`` is False for an outlet whose print pages carry no canonical link.
     """
