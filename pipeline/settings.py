@@ -44,7 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
-    "pipeline.extract.article.ExtractPipeline": 300,
+    "pipeline.extract.pool.PooledExtractPipeline": 300,
     "pipeline.normalize.forms.NormalizePipeline": 350,
     "pipeline.relevance.RelevancePipeline": 375,
     "pipeline.dedupe.exact.ExactDedupePipeline": 400,

@@ -260,9 +260,9 @@ def _content_type(item: PageItem) -> str | None:
 class ExtractPipeline:
     """Stage 1: extract each archived page's article; a page with none stays a capture only.
 
-    This stage extracts in the calling thread (`reprocess`, tests). In a crawl `from_crawler` gives the
-    pooled stage (pool.py), which makes the same call in worker processes and passes the
-    outcome to `accept`.
+    This stage extracts in the calling thread (`reprocess`, tests). A crawl registers the pooled
+    stage (pool.py), which makes the same call in worker processes and passes the outcome to
+    `accept`.
     """
 
     def __init__(self, stats=None, favor: str = "balanced") -> None:
@@ -273,9 +273,7 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from pipeline.extract.pool import PooledExtractPipeline
-
-        return PooledExtractPipeline.from_crawler(crawler)
+        return cls(crawler.stats, favor=crawler.settings.get("ARCHIVE_EXTRACT_FAVOR", "balanced"))
 
     def _inc(self, key: str) -> None:
         if self.stats:

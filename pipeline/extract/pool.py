@@ -410,8 +410,7 @@ class PooledExtractPipeline:
     def from_crawler(cls, crawler):
         from scrapy.utils.asyncio import is_asyncio_available
 
-        favor = crawler.settings.get("ARCHIVE_EXTRACT_FAVOR", "balanced")
-        stage = ExtractPipeline(crawler.stats, favor=favor)
+        stage = ExtractPipeline.from_crawler(crawler)
         if not is_asyncio_available():
             log.warning("extraction runs on the reactor thread: the pool needs the asyncio reactor")
             return stage

@@ -192,7 +192,7 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
     return settings
 
 
-EXTRACT_STAGE = "pipeline.extract.article.ExtractPipeline"
+EXTRACT_STAGE = "pipeline.extract.pool.PooledExtractPipeline"
 
 
 def uses_extraction_workers(settings: Settings) -> bool:
