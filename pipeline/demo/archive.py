@@ -23,7 +23,7 @@ from . import discovery_archive
 from .discovery_docs import ARCHIVE_TIMES, archive_only_pages
 from .moved import ARCHIVE_TIME as MOVED_TIME
 from .moved import moved_pages
-from .routes import render_page
+from .responses import render_page
 
 if TYPE_CHECKING:
     from .page import Page

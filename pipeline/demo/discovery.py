@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from . import discovery_docs as docs
 from .discovery_archive import archive_route
 from .moved import moved_route
+from .responses import Response, not_found, page_response
 
 if TYPE_CHECKING:
-    from .routes import Response
     from .site import Site
 
 WIKI = "en.wikipedia.test"
@@ -29,8 +29,6 @@ TEXT = "text/plain; charset=utf-8"
 
 
 def route(site: Site, host: str, path: str, query: str) -> Response | None:
-    from .routes import Response, not_found, page_response
-
     if host in (ARCHIVE, CC_INDEX, CC_DATA):
         return archive_route(host, path, query) or not_found(host, path)
     if host == WIKI:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cdxserver import CdxIndex, read_index
+from .responses import TEXT, Response
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
@@ -99,14 +100,10 @@ def requests() -> list[ArchiveRequest]:
 
 
 def _unavailable(what: str):
-    from .routes import TEXT, Response
-
     return Response(503, f"{what} is not configured in this fixture web (needs pywb)\n".encode(), TEXT)
 
 
 def _relay(url: str, public_prefix: str, upstream_prefix: str):
-    from .routes import Response
-
     try:
         answer = _OPENER.open(url, timeout=20)
     except urllib.error.HTTPError as error:
@@ -125,8 +122,6 @@ def _relay(url: str, public_prefix: str, upstream_prefix: str):
 
 def archive_route(host: str, path: str, query: str):
     """The archive host's answer, throttled as configured, logged."""
-    from .routes import TEXT, Response
-
     came = time.monotonic()
     with _LOCK:
         _COUNTS[host] = count = _COUNTS.get(host, 0) + 1
@@ -144,8 +139,6 @@ def archive_route(host: str, path: str, query: str):
 
 
 def _cdx(answer_of, query: str):
-    from .routes import Response
-
     if not CONFIG.index or not CONFIG.index.exists():
         return _unavailable("the CDX index"), 0
     index = CdxIndex(read_index(CONFIG.index), CONFIG.block_lines, CONFIG.page_size)
@@ -154,8 +147,6 @@ def _cdx(answer_of, query: str):
 
 
 def _answer(host: str, path: str, query: str):
-    from .routes import Response
-
     q = f"?{query}" if query else ""
     if host == WAYBACK:
         if path == "/cdx/search/cdx":

@@ -35,7 +35,7 @@ from functools import cache
 from html import escape
 from urllib.parse import parse_qs
 
-from .routes import HTML, Response, not_found, reason, small_page
+from .responses import HTML, Response, not_found, reason, small_page
 
 try:
     import brotli

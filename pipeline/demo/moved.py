@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .parse import parse_page
+from .responses import Response
 
 if TYPE_CHECKING:
     from .page import Page
-    from .routes import Response
     from .site import Site
 
 _CONTENT = Path(__file__).resolve().parent / "discovery_content" / "moved"
@@ -56,8 +56,6 @@ def moved_pages() -> tuple[tuple[Page, str], ...]:
 
 
 def moved_route(site: Site, host: str, path: str) -> Response | None:
-    from .routes import Response
-
     for page, how in moved_pages():
         if page.host != host:
             continue

@@ -30,7 +30,8 @@ from urllib.parse import unquote, urlsplit
 
 from . import discovery, discovery_archive, hostile
 from .outlets import OUTLETS
-from .routes import TEXT, Response, index_html, reason, route
+from .responses import TEXT, Response, reason
+from .routes import index_html, route
 from .site import Site, load_site
 
 __all__ = ["FixtureWeb", "Hit", "Response", "route"]

@@ -13,6 +13,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import NamedTuple
 
+from .outlets import OUTLETS
 from .page import FIXTURE_NOW, KINDS, TOPICS, VARIANT_KINDS, Edition, Page, mobile_host, slugify
 from .parse import OPTIONAL_KEYS, REQUIRED_KEYS, parse_page
 
@@ -77,8 +78,6 @@ class OutletPages:
 
 
 def _founded(host: str) -> int | None:
-    from .outlets import OUTLETS  # late import: outlets depends on this module
-
     outlet = OUTLETS.get(host)
     return outlet.founded if outlet else None
 
@@ -179,8 +178,6 @@ class Site:
         pages = tuple(p for p in self.pages if p.host == host)
         if not pages:
             raise KeyError(f"no fixture pages for host {host!r}")
-        from .outlets import OUTLETS  # late import: outlets depends on this module
-
         outlet = OUTLETS.get(host)
         return OutletPages(host=host, name=outlet.name if outlet else host, pages=pages)
 

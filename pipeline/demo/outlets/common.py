@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..site import slugify
+from ..page import slugify
 
 if TYPE_CHECKING:
     from ..site import Page, Site
