@@ -36,6 +36,22 @@ def record_page(body: bytes) -> tuple[str, dict, bytes, dt.datetime | None] | No
     return None
 
 
+def record_item(found: tuple, archive_url: str, **fields) -> PageItem | None:
+    """The page of ``record_page``'s answer as the crawl stores it, under its original URL with the
+    byte range's URL as its archive URL; None when it is not HTML. ``fields``: the rest of the
+    item (fetched_at, warc, discovered_from, ...)."""
+    uri, headers, payload, when = found
+    content_type = headers.get("content-type", "html")
+    if "html" not in content_type:
+        return None
+    charset = content_type.partition("charset=")[2].strip() or "utf-8"
+    item = PageItem(url=uri, body=payload, encoding=charset, discovered_via="commoncrawl", **fields)
+    item.notes["archive_url"] = archive_url
+    if when:
+        item.notes["archived_at"] = when.isoformat()
+    return item
+
+
 def cc_index_query(index: str, crawl: str, pattern: str, start, end, page: int | None) -> str:
     """The crawl's index query: its page count (``showNumPages=true``), or one page of it."""
     params = [("url", pattern), ("output", "json"), *window_params(start, end)]
@@ -139,25 +155,19 @@ class CommonCrawlMixin(CapNotes):
         if found is None:
             self.failures[response.url + f" ({original})"] = f"Common Crawl record: {problem}"
             return
-        uri, headers, payload, when = found
         location = response.meta.get(LOCATION)
-        if location is None or "html" not in headers.get("content-type", "html"):
+        if location is None:
             return
-        charset = headers.get("content-type", "").partition("charset=")[2].strip() or "utf-8"
-        item = PageItem(
-            url=uri or original,
-            body=payload,
-            encoding=charset,
+        item = record_item(
+            (found[0] or original, *found[1:]),
+            response.url,
             fetched_at=response.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC),
             warc=location,
             capture_record_id=response.meta.get(CAPTURE_RECORD),
-            discovered_via="commoncrawl",
             discovered_from=response.meta["discovered_from"],
         )
-        item.notes["archive_url"] = response.url
-        if when:
-            item.notes["archived_at"] = when.isoformat()
-        yield item
+        if item is not None:
+            yield item
 
 
 class CommonCrawlSpider(CommonCrawlMixin, DiscoverySpider):

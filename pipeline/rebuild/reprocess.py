@@ -304,9 +304,8 @@ def page_item(archived: ArchivedResponse, via: str, found: dict[str, str] | None
 
 
 def _commoncrawl_item(archived: ArchivedResponse, found: dict[str, str]) -> PageItem | None:
-    """A Common Crawl byte range (one gzipped WARC record) rebuilt as the crawl made it: the page
-    inside under its original URL, the range's URL as the archive URL."""
-    from spiders.commoncrawl import record_page
+    """A Common Crawl byte range (one gzipped WARC record) rebuilt as the crawl made it."""
+    from spiders.commoncrawl import record_item, record_page
 
     try:
         inside = record_page(archived.body) if archived.body else None
@@ -314,24 +313,14 @@ def _commoncrawl_item(archived: ArchivedResponse, found: dict[str, str]) -> Page
         inside = None
     if inside is None:
         return None
-    uri, headers, payload, when = inside
-    if "html" not in headers.get("content-type", "html"):
-        return None
-    charset = headers.get("content-type", "").partition("charset=")[2].strip() or "utf-8"
     capture = archived.capture
-    item = PageItem(
-        url=uri,
-        body=payload,
-        encoding=charset,
+    return record_item(
+        inside,
+        capture["url"],
         fetched_at=capture["fetched_at"],
         warc=archived.location,
-        discovered_via="commoncrawl",
         discovered_from=found.get("via", capture["warc_file"]),
     )
-    item.notes["archive_url"] = capture["url"]
-    if when:
-        item.notes["archived_at"] = when.isoformat()
-    return item
 
 
 def known_outlet_names(collection: str) -> dict[str, str]:
