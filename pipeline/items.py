@@ -37,6 +37,16 @@ class Extracted:
     page_kind: str = "article"  # article, brief, listing, liveblog or video
 
 
+@dataclass(frozen=True, slots=True)
+class Precomputed:
+    """What an extraction worker makes beside the extraction, so that the crawl's reactor thread
+    does not go over the text again: the normalized text's facts (which normalization would make)
+    and their story signature (which story dedupe checks still fits before it uses it)."""
+
+    facts: TextFacts
+    signature: StorySignature
+
+
 @dataclass(slots=True)
 class PageItem:
     """A fetched HTML page with the location of its archived response record."""
@@ -51,10 +61,8 @@ class PageItem:
     discovered_via: str = "seeds"
     discovered_from: str | None = None
     extracted: Extracted | None = field(default=None, repr=False)
-    # The MinHash of the normalized text, made beside the extraction (dedupe/stories.py checks it fits):
-    story_signature: StorySignature | None = field(default=None, repr=False)
-    # The extracted text's normal form, words and hash, made there too (None: normalization makes them):
-    text_facts: TextFacts | None = field(default=None, repr=False)
+    # None when extraction ran in this process: normalization and story dedupe make their own.
+    precomputed: Precomputed | None = field(default=None, repr=False)
     # Set by normalization:
     canonical_url: str | None = None
     url_key: str | None = None  # what all URL variants of the article share (normalize/identity.py)

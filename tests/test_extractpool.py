@@ -25,7 +25,7 @@ from pipeline.demo.page import FIXTURE_NOW
 from pipeline.demo.routes import route
 from pipeline.extract.article import extract_page
 from pipeline.extract.pool import ExtractPool, run_job
-from pipeline.items import PageItem
+from pipeline.items import PageItem, Precomputed
 from pipeline.normalize.comparison import content_hash
 from pipeline.normalize.forms import NormalizePipeline, canonical_url, normalize_text
 from tests.conftest import ROOT, query, run_cli
@@ -124,7 +124,7 @@ def test_an_item_is_normalized_alike_with_or_without_its_workers_text_facts(site
     """The normalize stage takes the text facts a worker made, or makes them itself (extraction in
     the crawl process, reprocessing): the stored fields are the same either way."""
 
-    def normalized(args, extraction, facts):
+    def normalized(args, extraction, precomputed):
         item = PageItem(
             url=args[1],
             body=args[0],
@@ -132,7 +132,7 @@ def test_an_item_is_normalized_alike_with_or_without_its_workers_text_facts(site
             fetched_at=FIXTURE_NOW,
             warc=RecordLocation("x.warc.gz", 0, 1, "<urn:uuid:x>", "sha1:X", "2014-12-19T00:00:00Z"),
             extracted=copy.deepcopy(extraction.article),
-            text_facts=facts,
+            precomputed=precomputed,
         )
         try:
             item = NormalizePipeline().process_item(item)
@@ -145,7 +145,8 @@ def test_an_item_is_normalized_alike_with_or_without_its_workers_text_facts(site
     articles = [(args, r) for args, r in results if r.extraction.article is not None]
     assert articles and all(r.facts is not None for _, r in articles)
     for args, result in articles:
-        with_facts = normalized(args, result.extraction, result.facts)
+        precomputed = Precomputed(result.facts, result.signature)
+        with_facts = normalized(args, result.extraction, precomputed)
         assert with_facts == normalized(args, result.extraction, None)
         if not isinstance(with_facts, str):
             assert with_facts[0][0] == result.facts.text and with_facts[0][1] >= 25

@@ -12,9 +12,9 @@ from sqlalchemy import create_engine
 
 from pipeline.dedupe.stories import SignatureParams, StorySignature
 from pipeline.extract.article import EXTRACTOR, EXTRACTOR_VERSION
-from pipeline.items import Extracted, PageItem
+from pipeline.items import Extracted, PageItem, Precomputed
 from pipeline.normalize.comparison import content_hash
-from pipeline.normalize.forms import normalize_text
+from pipeline.normalize.forms import TextFacts, normalize_text
 from pipeline.store.corpus import CorpusWriter
 from tests.conftest import query
 from warc.writer import RecordLocation
@@ -53,7 +53,7 @@ def item(url: str, words: list[str], n: int, signed: bool) -> PageItem:
         word_count=len(text.split()),
     )
     if signed:  # as the extraction workers leave it
-        page.story_signature = StorySignature.of(text, SignatureParams())
+        page.precomputed = Precomputed(TextFacts.of(text), StorySignature.of(text, SignatureParams()))
     return page
 
 

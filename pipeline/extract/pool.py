@@ -35,17 +35,15 @@ from functools import cache
 from logging.handlers import QueueHandler
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING
 
 from pipeline.collector import collect_young_objects_rarely
 from pipeline.dedupe.stories import SignatureParams, StorySignature
 from pipeline.extract.article import ExtractPipeline, PageExtraction, extract_page
 from pipeline.extract.forkserver import worker_context
+from pipeline.items import PageItem, Precomputed
 from pipeline.normalize.forms import TextFacts
 from pipeline.stagetime import add_seconds
 
-if TYPE_CHECKING:
-    from pipeline.items import PageItem
 
 log = logging.getLogger(__name__)
 WORKER_LOG_LEVEL = logging.WARNING  # what workers send back to the crawl's log
@@ -433,7 +431,8 @@ class PooledExtractPipeline:
             self.in_flight -= 1
         add_seconds(self.stats, "extract_wait", time.perf_counter() - started)
         add_seconds(self.stats, "extract", result.cpu_seconds)
-        item.story_signature, item.text_facts = result.signature, result.facts
+        if result.facts is not None and result.signature is not None:
+            item.precomputed = Precomputed(result.facts, result.signature)
         return self.stage.accept(item, result.extraction)
 
     def close_spider(self) -> None:

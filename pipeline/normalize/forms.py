@@ -87,7 +87,7 @@ class NormalizePipeline:
     def process_item(self, item: PageItem) -> PageItem:
         extracted = item.extracted
         assert extracted is not None, "NormalizePipeline runs after ExtractPipeline"
-        facts = item.text_facts or TextFacts.of(extracted.text)
+        facts = item.precomputed.facts if item.precomputed else TextFacts.of(extracted.text)
         text, words = facts.text, facts.word_count
         # Extraction decided the page is an article (a teaser may have a dozen words); no text at all
         # is nothing to store.

@@ -120,7 +120,7 @@ class CorpusWriter:
                 versions,
             ).all()
             stories = [
-                NewText(article_id, version_id, item.text, item.story_signature)
+                NewText(article_id, version_id, item.text, item.precomputed and item.precomputed.signature)
                 for version_id, article_id, capture_id in inserted
                 if (item := new_texts.get((article_id, capture_id)))
             ]
