@@ -114,26 +114,23 @@ class Keywords:
 class RelevancePipeline:
     """Drops pages that are not about the collection's topic; curated seeds are exempt."""
 
-    def __init__(self, keywords: Keywords | None = None, min_score: float = DEFAULT_MIN_SCORE, crawler=None):
+    def __init__(self, keywords: Keywords | None = None, min_score: float = DEFAULT_MIN_SCORE, stats=None):
         self.keywords = keywords
         self.min_score = min_score
-        self.crawler = crawler
-        self.stats = crawler.stats if crawler is not None else None
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("DISCOVERY_RELEVANCE_ENABLED", True):
-            raise NotConfigured("DISCOVERY_RELEVANCE_ENABLED is off")
-        min_score = crawler.settings.getfloat("DISCOVERY_MIN_SCORE", DEFAULT_MIN_SCORE)
-        return cls(min_score=min_score, crawler=crawler)
+        return cls.configured(crawler.settings, crawler.stats)
 
-    def open_spider(self) -> None:
-        """Keywords and threshold come from the collection the spider crawls ([links] min_score)."""
-        collection = getattr(getattr(self.crawler, "spider", None), "collection", None)
-        if collection is not None and self.keywords is None:
-            self.keywords = Keywords.of(collection.keywords)
-            if collection.links is not None:
-                self.min_score = collection.links.min_score
+    @classmethod
+    def configured(cls, settings, stats=None):
+        """The collection's keywords and threshold ([links] min_score), as stages.collection_settings
+        puts them in the settings."""
+        if not settings.getbool("DISCOVERY_RELEVANCE_ENABLED"):
+            raise NotConfigured("DISCOVERY_RELEVANCE_ENABLED is off")
+        keywords = settings.getlist("DISCOVERY_KEYWORDS")
+        return cls(Keywords.of(keywords) if keywords else None, settings.getfloat("DISCOVERY_MIN_SCORE"), stats)
 
     @timed("relevance")
     def process_item(self, item):
@@ -148,5 +145,5 @@ class RelevancePipeline:
         return item
 
     def _count(self, key: str) -> None:
-        if self.crawler is not None:
-            self.crawler.stats.inc_value(key)
+        if self.stats is not None:
+            self.stats.inc_value(key)

@@ -6,6 +6,7 @@
 import os
 
 from pipeline.paths import warc_dir
+from pipeline.stages import item_pipelines
 
 BOT_NAME = "incident-archive"
 SPIDER_MODULES = ["spiders"]
@@ -43,13 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
     "pipeline.run.retryafter.RetryAfterMiddleware": 560,
 }
 
-ITEM_PIPELINES = {
-    "pipeline.extract.pool.PooledExtractPipeline": 300,
-    "pipeline.normalize.forms.NormalizePipeline": 350,
-    "pipeline.relevance.RelevancePipeline": 375,
-    "pipeline.dedupe.exact.ExactDedupePipeline": 400,
-    "pipeline.store.postgres.PostgresPipeline": 800,
-}
+ITEM_PIPELINES = item_pipelines()  # extract, normalize, relevance, dedupe, store (pipeline/stages.py)
 
 ARCHIVE_COLLECTION = "sony-hack-2014"
 ARCHIVE_DB_BATCH_SIZE = 50
@@ -75,6 +70,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # Web-archive hosts (CDX servers, replay, Common Crawl data): one request at a time, this many
 # seconds apart; a 429/503 pauses the whole host (spiders/archivehosts.py, pipeline/run/retryafter.py).
 DISCOVERY_ARCHIVE_DELAY = 1.0
+# The collection's keywords ([collection] keywords): discovered pages must be on this topic.
+DISCOVERY_KEYWORDS: list[str] = []
 DISCOVERY_CDX_PAGE_ROWS = 1000  # rows per Wayback CDX request; a pattern's cap is its `limit`
 DISCOVERY_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # sitemaps, feeds, CDX answers (also after gunzip)
 DISCOVERY_MIN_SCORE = 1.0  # page relevance below this keeps a page out of the corpus ([links] min_score)

@@ -20,7 +20,11 @@ class ExactDedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls.configured(crawler.settings, crawler.stats)
+
+    @classmethod
+    def configured(cls, settings, stats=None):
+        return cls(stats)
 
     @timed("dedupe")
     def process_item(self, item: PageItem) -> PageItem:

@@ -273,7 +273,11 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, favor=crawler.settings.get("ARCHIVE_EXTRACT_FAVOR", "balanced"))
+        return cls.configured(crawler.settings, crawler.stats)
+
+    @classmethod
+    def configured(cls, settings, stats=None):
+        return cls(stats, favor=settings.get("ARCHIVE_EXTRACT_FAVOR"))
 
     def _inc(self, key: str) -> None:
         if self.stats:

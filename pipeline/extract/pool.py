@@ -408,13 +408,16 @@ class PooledExtractPipeline:
     def from_crawler(cls, crawler):
         from scrapy.utils.asyncio import is_asyncio_available
 
-        stage = ExtractPipeline.from_crawler(crawler)
         if not is_asyncio_available():
             log.warning("extraction runs on the reactor thread: the pool needs the asyncio reactor")
-            return stage
-        workers = crawler.settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1)
-        max_seconds = crawler.settings.getfloat("ARCHIVE_EXTRACT_MAX_SECONDS", MAX_SECONDS)
-        return cls(stage, max(workers, 0), max(max_seconds, 0.0))
+            return ExtractPipeline.from_crawler(crawler)
+        return cls.configured(crawler.settings, crawler.stats)
+
+    @classmethod
+    def configured(cls, settings, stats=None):
+        workers = settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1)
+        max_seconds = settings.getfloat("ARCHIVE_EXTRACT_MAX_SECONDS", MAX_SECONDS)
+        return cls(ExtractPipeline.configured(settings, stats), max(workers, 0), max(max_seconds, 0.0))
 
     def open_spider(self) -> None:
         self.pool = ExtractPool(self.workers, self.stats, self.max_seconds)

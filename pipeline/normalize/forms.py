@@ -81,7 +81,11 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.getdict("ARCHIVE_OUTLET_NAMES"))
+        return cls.configured(crawler.settings, crawler.stats)
+
+    @classmethod
+    def configured(cls, settings, stats=None):
+        return cls(stats, settings.getdict("ARCHIVE_OUTLET_NAMES"))
 
     @timed("normalize")
     def process_item(self, item: PageItem) -> PageItem:

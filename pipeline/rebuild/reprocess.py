@@ -7,8 +7,10 @@ dedupe → store stages as a live crawl, so the same bytes give the same rows.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gzip
+import inspect
 import logging
 import zlib
 from collections.abc import Iterable, Iterator
@@ -21,14 +23,13 @@ from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from pipeline.dedupe.exact import ExactDedupePipeline
-from pipeline.extract.article import ExtractPipeline
+from pipeline.collection import Collection, CollectionError, load_collection
 from pipeline.items import PageItem
-from pipeline.normalize.forms import NormalizePipeline, outlet_names
 from pipeline.paths import warc_reference
 from pipeline.rebuild.revisits import Revisits
 from pipeline.rebuild.verify import Problem
 from pipeline.signals import source_note
+from pipeline.stages import processing_stages, stage_settings
 from pipeline.store.corpus import CorpusWriter
 from pipeline.store.runs import finish_run, start_run
 from warc.writer import RecordLocation
@@ -323,32 +324,12 @@ def _commoncrawl_item(archived: ArchivedResponse, found: dict[str, str]) -> Page
     )
 
 
-def known_outlet_names(collection: str) -> dict[str, str]:
-    """Outlet names from the collection file of that name, when there is one."""
-    from pipeline.collection import CollectionError, load_collection
-
+def known_collection(name: str) -> Collection | None:
+    """The collection file of that name, when there is one (imported WARCs may name none)."""
     try:
-        return outlet_names(load_collection(collection))
+        return load_collection(name)
     except CollectionError:
-        return {}
-
-
-def relevance_stage(collection: str) -> list:
-    """The crawl's topic filter, with the collection file's keywords, when there is one: pages the
-    crawl found by discovery (not seeds) must be on topic here too."""
-    from pipeline.collection import CollectionError, load_collection
-    from pipeline.relevance import Keywords, RelevancePipeline
-
-    try:
-        loaded = load_collection(collection)
-    except CollectionError:
-        return []
-    if not loaded.keywords:
-        return []
-    stage = RelevancePipeline(keywords=Keywords.of(loaded.keywords))
-    if loaded.links is not None:
-        stage.min_score = loaded.links.min_score
-    return [stage]
+        return None
 
 
 class Reprocessor:
@@ -359,18 +340,21 @@ class Reprocessor:
         self.collection = collection
         self.via = via
         self.writer = CorpusWriter(engine)
-        self.stages = [
-            ExtractPipeline(favor=favor),
-            NormalizePipeline(outlet_names=known_outlet_names(collection)),
-            *relevance_stage(collection),
-            ExactDedupePipeline(),
-        ]
+        # The crawl's stages, configured as the crawl configures them, extracting in this process.
+        settings = stage_settings(
+            known_collection(collection), ARCHIVE_EXTRACT_FAVOR=favor, ARCHIVE_EXTRACT_WORKERS=0
+        )
+        self.stages = processing_stages(settings)
         self.not_articles = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def _through_stages(self, item: PageItem, notes: dict[str, str]) -> PageItem | None:
         for stage in self.stages:
             try:
-                item = stage.process_item(item)
+                result = stage.process_item(item)
+                if inspect.isawaitable(result):  # a stage written for the crawl's event loop
+                    result = self.loop.run_until_complete(result)
+                item = result
             except DropItem as reason:
                 self.not_articles += 1
                 notes[item.capture_record_id or item.warc.record_id] = str(reason)[:500]
@@ -378,6 +362,19 @@ class Reprocessor:
         return item
 
     def run(self, paths: Iterable[Path]) -> ReprocessReport:
+        self.loop = asyncio.new_event_loop()
+        for stage in self.stages:
+            if hasattr(stage, "open_spider"):
+                stage.open_spider()
+        try:
+            return self._run(paths)
+        finally:
+            for stage in self.stages:
+                if hasattr(stage, "close_spider"):
+                    stage.close_spider()
+            self.loop.close()
+
+    def _run(self, paths: Iterable[Path]) -> ReprocessReport:
         report = ReprocessReport()
         report.run_id = start_run(self.engine, self.collection, self.via)
         captures: list[dict] = []

@@ -23,13 +23,13 @@ from pipeline.collection import Collection
 from pipeline.collector import collect_young_objects_rarely
 from pipeline.database import engine_for
 from pipeline.extract.forkserver import start_early
-from pipeline.normalize.forms import outlet_names
 from pipeline.paths import data_dir, warc_dir
 from pipeline.rebuild.pending import mark_pending, process_pending, store_from_warcs
 from pipeline.run.fetchfailures import failed_requests, hide_request_failures_on_console, summary_lines
 from pipeline.run.frontier import redis_settings
 from pipeline.run.locks import collection_lock
 from pipeline.run.logs import install_run_log, quiet_network_tracebacks
+from pipeline.stages import EXTRACT, stage_settings
 from pipeline.store.runs import NOTHING_FETCHED, mark_status
 from spiders.collection import CollectionSpider
 from warc.index import update_index
@@ -160,8 +160,7 @@ class CrawlReport:
 
 
 def crawl_settings(collection: Collection, database_url: str, log_level: str) -> Settings:
-    settings = Settings()
-    settings.setmodule("pipeline.settings", priority="project")
+    settings = stage_settings(collection)
     contact = collection.contact or "no contact given"
     user_agent = f"incident-archive/{VERSION} (+{contact})"
     settings.setdict(
@@ -183,16 +182,12 @@ def crawl_settings(collection: Collection, database_url: str, log_level: str) ->
                 "hostname": socket.gethostname(),
                 "http-header-user-agent": user_agent,
             },
-            "ARCHIVE_OUTLET_NAMES": outlet_names(collection),
             "USER_AGENT": user_agent,
             "LOG_LEVEL": log_level,
         },
         priority="cmdline",
     )
     return settings
-
-
-EXTRACT_STAGE = "pipeline.extract.pool.PooledExtractPipeline"
 
 
 def uses_extraction_workers(settings: Settings) -> bool:
@@ -202,7 +197,7 @@ def uses_extraction_workers(settings: Settings) -> bool:
         k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}"
         for k in settings.getdict("ITEM_PIPELINES")
     }
-    return EXTRACT_STAGE in names and settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1) > 0
+    return EXTRACT in names and settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1) > 0
 
 
 def run_crawl(
