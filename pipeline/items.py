@@ -73,3 +73,11 @@ class PageItem:
     content_hash: str | None = None
     word_count: int = 0
     notes: dict[str, str] = field(default_factory=dict)
+
+    def stands_for(self, original_url: str, archive_url: str, archived_at: dt.datetime | None) -> None:
+        """This page is a web archive's copy of `original_url`: the article is the original's,
+        and where and when the archive captured it is kept beside it (its citation names both)."""
+        self.url = original_url
+        self.notes["archive_url"] = archive_url
+        if archived_at is not None:
+            self.notes["archived_at"] = archived_at.isoformat()

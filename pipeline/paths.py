@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR_VARIABLE = "ARCHIVE_DATA_DIR"
 
 
 def data_dir() -> Path:
-    configured = os.environ.get("ARCHIVE_DATA_DIR", "").strip()
+    configured = os.environ.get(DATA_DIR_VARIABLE, "").strip()
     return Path(configured).resolve() if configured else PROJECT_ROOT / "var"
 
 

@@ -4,7 +4,6 @@ gone, and focused link following from every fetched page."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -23,13 +22,11 @@ from pipeline.relevance import Keywords
 from pipeline.signals import capture_noted, source_note
 from spiders.archivehosts import ARCHIVE_HOST_META, archive_hosts, install_archive_slots
 from spiders.fallback import SoftNotFoundMixin
+from spiders.pages import ORIGINAL_URL
 from spiders.seeds import SeedSpider, failure_reason
 from warc.middleware import CAPTURE_RECORD, PAGE_LINKS
 from warc.outlinks import PageLinks, absolute_link, link_origin, page_links, response_root
 
-# <prefix>/<14-digit timestamp>[id_|if_|...]/<original URL>: the Wayback Machine and pywb alike.
-ARCHIVE_URL = re.compile(r"^(?P<prefix>https?://.+?/)(?P<ts>\d{4,14})(?:[a-z]{2}_)?/(?P<url>https?://.+)$")
-ORIGINAL_URL = "archive_original_url"  # meta: the archive copy stands for this live URL
 ARCHIVE_COPY = "archive_copy"  # meta: where to fetch the page from if the live one fails
 _SKIPPED = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS) + (".xml", ".rss", ".gz")
 # An http(s) URL and its path, as urlsplit finds them in a URL absolute_link made (one C call).
@@ -38,28 +35,10 @@ _HTTP_PATH = re.compile(r"https?://[^/?#]*([^?#]*)", re.IGNORECASE)
 MAX_PASSED_OVER = 200_000
 
 
-def raw_archive_url(url: str) -> str | None:
-    """The archive URL that answers the archived bytes unchanged (``<ts>id_/``), or None."""
-    m = ARCHIVE_URL.match(url)
-    return f"{m['prefix']}{m['ts']}id_/{m['url']}" if m else None
-
-
 def url_hash(url: str) -> int:
     """8 bytes of BLAKE2b of a URL: what the seen set keeps instead of the URL (~5x less memory)."""
     digest = hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "little")
-
-
-def archive_time(url: str) -> dt.datetime | None:
-    """The capture time in an archive URL (UTC), padded as the Wayback Machine pads it."""
-    m = ARCHIVE_URL.match(url)
-    if not m:
-        return None
-    stamp = (m["ts"] + "0101000000")[:14] if len(m["ts"]) < 6 else m["ts"].ljust(14, "0")
-    try:
-        return dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
 
 
 class DiscoverySpider(SoftNotFoundMixin, SeedSpider):
@@ -202,22 +181,8 @@ class DiscoverySpider(SoftNotFoundMixin, SeedSpider):
             if instead is not None:
                 yield from instead
                 return
-        for item in super().parse_page(response):
+        for item in super().parse_page(response):  # page_item: the original URL's article
             if original:
-                # The article is the original URL's; the archive capture time is kept beside it.
-                captured = response.headers.get("Memento-Datetime")
-                when = None
-                if captured:
-                    try:
-                        when = dt.datetime.strptime(captured.decode(), "%a, %d %b %Y %H:%M:%S GMT")
-                        when = when.replace(tzinfo=dt.UTC)
-                    except ValueError:
-                        when = None
-                when = when or response.meta.get("archive_time") or archive_time(response.url)
-                item.notes["archive_url"] = response.url
-                if when:
-                    item.notes["archived_at"] = when.isoformat()
-                item.url = original
                 self.failures.pop(original, None)  # recovered: no longer a failed URL
             yield item
         if isinstance(response, TextResponse) and response.status == 200:

@@ -10,7 +10,7 @@ import io
 from urllib.parse import urlencode
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
@@ -18,7 +18,8 @@ from pipeline.items import PageItem
 from spiders.archivehosts import ARCHIVE_HOST_META
 from spiders.base import DiscoverySpider
 from spiders.cdx import CapNotes, cdx_rows, page_count, window_params
-from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION
+from spiders.pages import page_item
+from warc.middleware import LOCATION
 
 CC_RECORD = "commoncrawl_record"  # meta: (filename, offset, length, original URL, timestamp)
 
@@ -36,19 +37,17 @@ def record_page(body: bytes) -> tuple[str, dict, bytes, dt.datetime | None] | No
     return None
 
 
-def record_item(found: tuple, archive_url: str, **fields) -> PageItem | None:
+def record_item(found: tuple, byte_range: Response) -> PageItem | None:
     """The page of ``record_page``'s answer as the crawl stores it, under its original URL with the
-    byte range's URL as its archive URL; None when it is not HTML. ``fields``: the rest of the
-    item (fetched_at, warc, discovered_from, ...)."""
+    byte range's URL as its archive URL; None when it is not HTML. ``byte_range``: the response
+    the WARC middleware recorded (its meta says where)."""
     uri, headers, payload, when = found
-    content_type = headers.get("content-type", "html")
-    if "html" not in content_type:
+    if "html" not in headers.get("content-type", "html"):
         return None
-    charset = content_type.partition("charset=")[2].strip() or "utf-8"
-    item = PageItem(url=uri, body=payload, encoding=charset, discovered_via="commoncrawl", **fields)
-    item.notes["archive_url"] = archive_url
-    if when:
-        item.notes["archived_at"] = when.isoformat()
+    page = HtmlResponse(uri, headers=headers, body=payload, request=scrapy.Request(uri, meta=byte_range.meta))
+    item = page_item(page)  # its charset found as any page's
+    item.discovered_via = "commoncrawl"
+    item.stands_for(uri, byte_range.url, when)
     return item
 
 
@@ -155,17 +154,9 @@ class CommonCrawlMixin(CapNotes):
         if found is None:
             self.failures[response.url + f" ({original})"] = f"Common Crawl record: {problem}"
             return
-        location = response.meta.get(LOCATION)
-        if location is None:
+        if response.meta.get(LOCATION) is None:
             return
-        item = record_item(
-            (found[0] or original, *found[1:]),
-            response.url,
-            fetched_at=response.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC),
-            warc=location,
-            capture_record_id=response.meta.get(CAPTURE_RECORD),
-            discovered_from=response.meta["discovered_from"],
-        )
+        item = record_item((found[0] or original, *found[1:]), response)
         if item is not None:
             yield item
 

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from spiders.base import ARCHIVE_URL, DiscoverySpider, raw_archive_url
+from spiders.base import DiscoverySpider
+from spiders.pages import ARCHIVE_URL, raw_archive_url
 
 ARCHIVE_HOSTS = (
     "web.archive.org", "archive.org", "archive.today", "archive.is", "archive.ph", "webcitation.org",

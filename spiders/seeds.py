@@ -13,9 +13,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pipeline.collection import Collection, load_collection
-from pipeline.items import PageItem
 from pipeline.run.fetchfailures import FETCH_FAILURE
 from pipeline.signals import capture_noted, page_not_modified
+from spiders.pages import page_item
 from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF
 
 log = logging.getLogger(__name__)
@@ -110,17 +110,7 @@ class SeedSpider(scrapy.Spider):
         if location is None:  # WARC capture disabled: nothing to point provenance at
             self.crawler.stats.inc_value("pages/not_archived")
             return
-        yield PageItem(
-            url=response.url,
-            body=response.body,
-            encoding=response.encoding,
-            fetched_at=response.meta.get(FETCH_STARTED) or dt.datetime.now(dt.UTC),
-            warc=location,
-            capture_record_id=response.meta.get(CAPTURE_RECORD),
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-            discovered_via=response.meta.get("discovered_via", "seeds"),
-            discovered_from=response.meta.get("discovered_from"),
-        )
+        yield page_item(response)
 
     def on_error(self, failure: Failure) -> None:
         url = failure.request.url if getattr(failure, "request", None) else "?"

@@ -6,7 +6,7 @@ from scrapy.http import HtmlResponse
 from sqlalchemy import create_engine
 
 from pipeline.demo.discovery_docs import archive_only_pages, wiki_citations
-from spiders.base import archive_time, raw_archive_url
+from spiders.pages import archive_time, raw_archive_url
 from spiders.references import citations
 from tests.conftest import query
 from tests.discovery_helpers import crawl, get

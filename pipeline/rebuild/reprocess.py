@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.exceptions import DropItem
+from scrapy.http import Headers, Request, Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from sqlalchemy.engine import Engine
-from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
@@ -30,8 +31,13 @@ from pipeline.rebuild.revisits import Revisits
 from pipeline.rebuild.verify import Problem
 from pipeline.signals import source_note
 from pipeline.stages import processing_stages, stage_settings
+from pipeline.store.captures import capture_row
 from pipeline.store.corpus import CorpusWriter
 from pipeline.store.runs import finish_run, start_run
+from spiders.commoncrawl import record_item, record_page
+from spiders.pages import ARCHIVE_URL, ORIGINAL_URL
+from spiders.pages import page_item as spider_page_item
+from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, CaptureRecord
 from warc.writer import RecordLocation
 
 log = logging.getLogger(__name__)
@@ -56,9 +62,10 @@ READ_ERRORS = (
 class ArchivedResponse:
     """A response or revisit record as read back from a WARC file."""
 
-    capture: dict
+    capture: CaptureRecord
     location: RecordLocation
     content_type: str
+    headers: list[tuple[str, str]]  # the HTTP response's
     body: bytes | None  # decoded from Content-Encoding; None for revisits and non-HTML
 
 
@@ -201,7 +208,7 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
             for record in records:
                 start = records.offset
                 wanted = record.rec_type in ("response", "revisit") and record.http_headers
-                archived = _archived(record, records, path, reference) if wanted else None
+                archived = _archived(record, records, path) if wanted else None
                 end = records.get_record_offset() + records.get_record_length()
                 decompressor = records.reader.decompressor
                 cut_short = decompressor is not None and not decompressor.eof
@@ -221,7 +228,7 @@ def read_responses(path: Path, problems: list[Problem]) -> Iterator[ArchivedResp
         )
 
 
-def _archived(record, records: ArchiveIterator, path: Path, reference: str) -> ArchivedResponse:
+def _archived(record, records: ArchiveIterator, path: Path) -> ArchivedResponse:
     headers, http = record.rec_headers, record.http_headers
     content_type = http.get_header("Content-Type") or ""
     status = http.get_statuscode()
@@ -238,27 +245,21 @@ def _archived(record, records: ArchiveIterator, path: Path, reference: str) -> A
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         date=date,
     )
-    capture = {
-        "url": headers.get_header("WARC-Target-URI"),
-        "method": "GET",
-        "status": int(status) if status and status.isdigit() else None,
-        "error": None,
-        "fetched_at": parse_warc_date(date),
-        "content_type": content_type or None,
-        "content_length": None,
-        "redirect_to": http.get_header("Location"),
-        "ip_address": headers.get_header("WARC-IP-Address"),
-        "warc_file": reference,
-        "warc_offset": offset,
-        "warc_length": length,
-        "warc_record_id": location.record_id,
-        "payload_digest": location.payload_digest,
-        "warc_type": record.rec_type,
-        "refers_to_record_id": headers.get_header("WARC-Refers-To"),
-        "etag": http.get_header("ETag"),
-        "last_modified": http.get_header("Last-Modified"),
-    }
-    return ArchivedResponse(capture, location, content_type, body)
+    capture = CaptureRecord(
+        url=headers.get_header("WARC-Target-URI"),
+        method="GET",
+        fetched_at=parse_warc_date(date),
+        status=int(status) if status and status.isdigit() else None,
+        content_type=content_type or None,
+        redirect_to=http.get_header("Location"),
+        ip_address=headers.get_header("WARC-IP-Address"),
+        location=location,
+        warc_type=record.rec_type,
+        refers_to_record_id=headers.get_header("WARC-Refers-To"),
+        etag=http.get_header("ETag"),
+        last_modified=http.get_header("Last-Modified"),
+    )
+    return ArchivedResponse(capture, location, content_type, http.headers, body)
 
 
 def _bounded_read(stream, limit: int = MAX_BODY) -> bytes | None:
@@ -272,56 +273,46 @@ def _bounded_read(stream, limit: int = MAX_BODY) -> bytes | None:
     return b"".join(chunks)
 
 
-def page_item(archived: ArchivedResponse, via: str, found: dict[str, str] | None = None) -> PageItem | None:
-    """The page as the crawl saw it: under its original URL when it came from a web archive,
-    with the discovery the crawl recorded in the WARC metadata record."""
-    from spiders.base import ARCHIVE_URL, archive_time
-
-    capture = archived.capture
-    found = found or {}
-    if found.get("discovered-via") == "commoncrawl" and capture["status"] == 206:
-        return _commoncrawl_item(archived, found)
-    if archived.body is None or capture["status"] != 200:
+def page_item(
+    archived: ArchivedResponse,
+    via: str,
+    found: dict[str, str] | None = None,
+    capture_record_id: str | None = None,
+) -> PageItem | None:
+    """The page as the crawl made it (spiders.pages.page_item, from the response rebuilt): under
+    its original URL when it came from a web archive, with the discovery the crawl recorded in the
+    WARC metadata record. `capture_record_id`: the fetch's own record, when it is a revisit."""
+    capture, found = archived.capture, found or {}
+    if archived.body is None or capture.status not in (200, 206):
         return None
-    encoding, _ = html_to_unicode(archived.content_type, archived.body)
-    url, notes = capture["url"], {}
-    if (archive := ARCHIVE_URL.match(url)) and found.get("discovered-via"):
-        when = archive_time(url)
-        url, notes = archive["url"], {"archive_url": capture["url"]}
-        if when:
-            notes["archived_at"] = when.isoformat()
-    item = PageItem(
-        url=url,
-        body=archived.body,
-        encoding=encoding,
-        fetched_at=capture["fetched_at"],
-        warc=archived.location,
-        content_type=archived.content_type or None,
-        discovered_via=found.get("discovered-via", via),
-        discovered_from=found.get("via", capture["warc_file"]),
-    )
-    item.notes.update(notes)
-    return item
+    meta = {
+        FETCH_STARTED: capture.fetched_at,
+        LOCATION: archived.location,
+        CAPTURE_RECORD: capture_record_id or archived.location.record_id,
+        "discovered_via": found.get("discovered-via", via),
+        "discovered_from": found.get("via", warc_reference(archived.location.path)),
+    }
+    if (archive := ARCHIVE_URL.match(capture.url)) and found.get("discovered-via"):
+        meta[ORIGINAL_URL] = archive["url"]
+    headers = Headers(archived.headers)
+    response_class = responsetypes.from_args(headers=headers, url=capture.url, body=archived.body)
+    request = Request(capture.url, meta=meta)
+    body, status = archived.body, capture.status
+    response = response_class(capture.url, status=status, headers=headers, body=body, request=request)
+    if found.get("discovered-via") == "commoncrawl" and capture.status == 206:
+        return _commoncrawl_item(response)
+    if capture.status != 200 or not isinstance(response, TextResponse):
+        return None
+    return spider_page_item(response)
 
 
-def _commoncrawl_item(archived: ArchivedResponse, found: dict[str, str]) -> PageItem | None:
+def _commoncrawl_item(response: Response) -> PageItem | None:
     """A Common Crawl byte range (one gzipped WARC record) rebuilt as the crawl made it."""
-    from spiders.commoncrawl import record_item, record_page
-
     try:
-        inside = record_page(archived.body) if archived.body else None
+        inside = record_page(response.body)
     except (ArchiveLoadFailed, OSError, ValueError):
         inside = None
-    if inside is None:
-        return None
-    capture = archived.capture
-    return record_item(
-        inside,
-        capture["url"],
-        fetched_at=capture["fetched_at"],
-        warc=archived.location,
-        discovered_from=found.get("via", capture["warc_file"]),
-    )
+    return record_item(inside, response) if inside is not None else None
 
 
 def known_collection(name: str) -> Collection | None:
@@ -388,7 +379,7 @@ class Reprocessor:
             metadata = discovery_metadata(path)
             for archived in read_responses(path, report.problems):
                 report.records += 1
-                captures.append(archived.capture | {"run_id": report.run_id})
+                captures.append(capture_row(archived.capture, report.run_id))
                 record_id = archived.location.record_id
                 page, why_not = revisits.read(archived)  # a revisit: the page it repeats
                 if why_not:
@@ -396,9 +387,7 @@ class Reprocessor:
                 found = metadata.get(record_id) or {}
                 if page and found.get("discovery-source"):  # read by the crawl for its links
                     notes[record_id], page = source_note(found["discovery-source"]), None
-                item = page_item(page, self.via, found) if page else None
-                if item is not None and page is not archived:
-                    item.capture_record_id = record_id
+                item = page_item(page, self.via, found, record_id) if page else None
                 if item is not None and (item := self._through_stages(item, notes)) is not None:
                     # URL variants after every article's own page, as a crawl does.
                     (variants if item.url != item.canonical_url else items).append(item)

@@ -27,7 +27,7 @@ MAX_BODY = 32 * 1024 * 1024  # as reprocess.MAX_BODY: larger bodies are not page
 
 
 def is_html_page(archived: ArchivedResponse) -> bool:
-    return archived.capture["status"] == 200 and "html" in (archived.content_type or "").lower()
+    return archived.capture.status == 200 and "html" in (archived.content_type or "").lower()
 
 
 class Revisits:
@@ -38,7 +38,7 @@ class Revisits:
         self.responses: dict[str, RecordLocation] = {}
 
     def remember(self, archived: ArchivedResponse) -> None:
-        if archived.capture["warc_type"] == "response" and is_html_page(archived):
+        if archived.capture.warc_type == "response" and is_html_page(archived):
             self.responses[archived.location.record_id] = archived.location
 
     def read(self, archived: ArchivedResponse) -> tuple[ArchivedResponse | None, str | None]:
@@ -47,7 +47,7 @@ class Revisits:
         self.remember(archived)
         if not is_html_page(archived):
             return archived, None
-        if archived.capture["warc_type"] == "revisit":
+        if archived.capture.warc_type == "revisit":
             return self.page(archived)
         if archived.body is None:
             return None, "the body is larger than 32 MiB once decoded: not read as a page"
@@ -56,7 +56,7 @@ class Revisits:
     def page(self, revisit: ArchivedResponse) -> tuple[ArchivedResponse | None, str | None]:
         """(the archived page the revisit repeats, fetched when the revisit was, None) or, when
         its bytes cannot be had, (None, why)."""
-        original_id = revisit.capture["refers_to_record_id"]
+        original_id = revisit.capture.refers_to_record_id
         if not original_id:
             return None, "revisit record without WARC-Refers-To: its payload cannot be found"
         location = self.responses.get(original_id) or self._stored(original_id)

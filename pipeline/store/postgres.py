@@ -10,8 +10,7 @@ import logging
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import fields, replace
-from functools import cache, lru_cache
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from pipeline.paths import warc_reference
 from pipeline.rebuild.pending import mark_pending, store_from_warcs
 from pipeline.signals import capture_noted, page_not_modified
 from pipeline.stagetime import add_seconds
+from pipeline.store.captures import capture_row
 from pipeline.store.corpus import CorpusWriter
 from pipeline.store.recrawl import CapturedUrls, PreviousFetch, archived_payload, previous_fetch
 from pipeline.store.runs import finish_run, start_run
@@ -40,33 +40,6 @@ log = logging.getLogger(__name__)
 # Batches handed to the writer thread and not yet written: one being written, one waiting. Past
 # that the crawl waits for the database, so a slow or unreachable one holds no more in memory.
 MAX_BATCHES_IN_FLIGHT = 2
-
-
-@lru_cache(maxsize=64)
-def _warc_file(path: str) -> str:
-    """The corpus's name of a WARC file, once per file (it resolves the path on disk)."""
-    return warc_reference(path)
-
-
-@cache
-def _columns(record_type: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(record_type) if f.name != "location")
-
-
-def capture_row(capture: CaptureRecord, run_id: int | None) -> dict:
-    """The captures row of one fetch. Its fields are plain values: read as they are, not through
-    dataclasses.asdict, which deep-copies each on every fetch."""
-    location = capture.location
-    row = {name: getattr(capture, name) for name in _columns(type(capture))}
-    row.update(
-        run_id=run_id,
-        warc_file=_warc_file(location.path) if location else None,
-        warc_offset=location.offset if location else None,
-        warc_length=location.length if location else None,
-        warc_record_id=location.record_id if location else None,
-        payload_digest=location.payload_digest if location else None,
-    )
-    return row
 
 
 class PostgresPipeline:
