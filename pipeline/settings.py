@@ -47,6 +47,8 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = item_pipelines()  # extract, normalize, relevance, dedupe, store (pipeline/stages.py)
 
 ARCHIVE_COLLECTION = "sony-hack-2014"
+# What the corpus holds of a URL (revisit records, conditional re-fetches); "" asks nothing.
+ARCHIVE_CORPUS_LOOKUP = "pipeline.store.lookup.CorpusLookup"
 ARCHIVE_DB_BATCH_SIZE = 50
 ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's trade-off)
 # Processes that extract articles off the reactor thread (extract/pool.py); 0: on the reactor thread.

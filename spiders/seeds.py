@@ -16,7 +16,7 @@ from pipeline.collection import Collection, load_collection
 from pipeline.run.fetchfailures import FETCH_FAILURE
 from pipeline.signals import capture_noted, page_not_modified
 from spiders.pages import page_item
-from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF
+from warc.middleware import CAPTURE_RECORD, FETCH_STARTED, LOCATION, REVISIT_OF, corpus_lookup
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,12 @@ class SeedSpider(scrapy.Spider):
             collection = load_collection(collection) if collection else load_collection()
         self.collection = collection
         self.failures: dict[str, str] = {}
+        self.lookup = None  # what the corpus holds of a URL (from_crawler builds it)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.lookup = corpus_lookup(crawler)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
 
@@ -66,8 +68,7 @@ class SeedSpider(scrapy.Spider):
         due again under the collection's re-crawl policy."""
         meta = {"discovered_via": "seeds", "discovered_from": str(self.collection.path.name)}
         headers = {}
-        lookup = getattr(self.crawler, "last_capture", None)
-        previous = lookup(url) if lookup else None
+        previous = self.lookup.last_capture(url) if self.lookup is not None else None
         if previous is not None:
             policy = self.collection.recrawl
             now = dt.datetime.now(dt.UTC)

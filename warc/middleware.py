@@ -18,16 +18,16 @@ import pickle
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet import defer, protocol, threads
 
 from warc import writer as warc_writer
@@ -114,8 +114,25 @@ def exchange_from(request: Request, response: Response, started: dt.datetime) ->
     )
 
 
-# Looks up an earlier capture of (url, payload digest): its record location, or None.
-PreviousCapture = Callable[[str, str], RecordLocation | None]
+class CorpusLookup(Protocol):
+    """What the corpus holds of a URL (pipeline/store/lookup.py is the corpus's own)."""
+
+    def surely_lacks(self, url: str) -> bool: ...
+    def previous_capture(self, url: str, digest: str) -> RecordLocation | None: ...
+
+
+def corpus_lookup(crawler: Crawler) -> Any | None:
+    """The component the setting ARCHIVE_CORPUS_LOOKUP names, built for this crawler, as Scrapy
+    builds the cache storage HTTPCACHE_STORAGE names; None when the setting is empty or the
+    component is not configured (no database), which the log says."""
+    path = crawler.settings.get("ARCHIVE_CORPUS_LOOKUP")
+    if not path:
+        return None
+    try:
+        return build_from_crawler(load_object(path), crawler)
+    except NotConfigured as reason:
+        log.info("no corpus to ask about earlier fetches (%s): responses are archived whole", reason)
+        return None
 
 
 class WriterGone(RuntimeError):
@@ -248,12 +265,12 @@ class WarcCaptureMiddleware:
         crawler: Crawler | None = None,
         *,
         max_body: int = 32 * 1024 * 1024,
-        previous_capture: PreviousCapture | None = None,
+        lookup: CorpusLookup | None = None,
     ) -> None:
         self.writer = writer
         self.crawler = crawler
         self.max_body = max_body
-        self._previous_capture = previous_capture
+        self.lookup = lookup  # none: every response is archived whole, never as a revisit
         self.process = WriterProcess(writer, max_body, crawler.stats if crawler else None)
 
     @classmethod
@@ -271,7 +288,8 @@ class WarcCaptureMiddleware:
             gzip_level=settings.getint("ARCHIVE_WARC_GZIP_LEVEL"),
             warcinfo=settings.getdict("ARCHIVE_WARC_INFO"),
         )
-        middleware = cls(writer, crawler, max_body=settings.getint("DOWNLOAD_MAXSIZE"))
+        lookup = corpus_lookup(crawler)
+        middleware = cls(writer, crawler, max_body=settings.getint("DOWNLOAD_MAXSIZE"), lookup=lookup)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -303,20 +321,17 @@ class WarcCaptureMiddleware:
         fetch = Fetch(exchange, payload_digest(exchange.body), fields, links_encoding)
         if response.status == 304 and request.meta.get(REVISIT_OF) is not None:
             fetch = dataclasses.replace(fetch, not_modified_of=request.meta[REVISIT_OF])
-        lookup, surely_none = self._previous_capture, None
-        if lookup is None:  # the store's, with its quick answer for URLs the corpus surely lacks
-            lookup = getattr(self.crawler, "previous_capture", None)
-            surely_none = getattr(self.crawler, "surely_no_previous_capture", None)
+        lookup = self.lookup
         spent = time.perf_counter() - began
         if (
             response.status == 200
             and fetch.not_modified_of is None
             and lookup is not None
-            and not (surely_none and surely_none(response.url))  # most pages of a first crawl
+            and not lookup.surely_lacks(response.url)  # most pages of a first crawl
         ):
             # The corpus's earlier copy of this payload, asked for off the reactor thread.
             earlier = await maybe_deferred_to_future(
-                threads.deferToThread(lookup, response.url, fetch.digest)
+                threads.deferToThread(lookup.previous_capture, response.url, fetch.digest)
             )
             fetch = dataclasses.replace(fetch, earlier_copy=earlier)
         began = time.perf_counter()

@@ -44,7 +44,6 @@ from pipeline.items import PageItem, Precomputed
 from pipeline.normalize.forms import TextFacts
 from pipeline.stagetime import add_seconds
 
-
 log = logging.getLogger(__name__)
 WORKER_LOG_LEVEL = logging.WARNING  # what workers send back to the crawl's log
 # CPU seconds a worker may spend on one page, far above what even a page of several MB needs, unless

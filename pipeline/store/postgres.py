@@ -25,11 +25,9 @@ from pipeline.signals import capture_noted, page_not_modified
 from pipeline.stagetime import add_seconds
 from pipeline.store.captures import capture_row
 from pipeline.store.corpus import CorpusWriter
-from pipeline.store.recrawl import CapturedUrls, PreviousFetch, archived_payload, previous_fetch
 from pipeline.store.runs import finish_run, start_run
 from pipeline.store.spill import ItemSpill
 from warc.middleware import CaptureRecord, capture_recorded
-from warc.writer import RecordLocation
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -58,7 +56,6 @@ class PostgresPipeline:
         self.unsynced = False
         self.not_modified: list[dict] = []
         self.variants = ItemSpill()
-        self.captured = CapturedUrls(engine)  # spares a first crawl a query per page
         self.writes = ThreadPoolExecutor(1, thread_name_prefix="corpus-writer")  # one: batches in order
         self.in_flight: deque[Future] = deque()
         self.run_id: int | None = None
@@ -76,23 +73,11 @@ class PostgresPipeline:
         )
         pipeline.warc_dir = crawler.settings.get("ARCHIVE_WARC_DIR")
         crawler.signals.connect(pipeline.on_capture, signal=capture_recorded)
-        # The WARC middleware asks the corpus whether a payload is already archived (revisits).
-        crawler.previous_capture = pipeline.previous_capture
-        crawler.surely_no_previous_capture = pipeline.captured.surely_lacks  # asked first, on the reactor
         crawler.signals.connect(pipeline.on_engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(pipeline.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.on_not_modified, signal=page_not_modified)
         crawler.signals.connect(pipeline.on_capture_noted, signal=capture_noted)
-        crawler.last_capture = pipeline.last_capture
         return pipeline
-
-    def previous_capture(self, url: str, digest: str) -> RecordLocation | None:
-        if not self.captured.may_hold(url):
-            return None
-        try:
-            return archived_payload(self.engine, url, digest)
-        except DBAPIError:
-            return None  # database away: archive the full response rather than a revisit
 
     def open_spider(self) -> None:
         spider_name = self.crawler.spider.name if self.crawler and self.crawler.spider else "?"
@@ -102,20 +87,9 @@ class PostgresPipeline:
 
     def on_capture(self, capture: CaptureRecord) -> None:
         """Called inside the WARC middleware: the write is left to the reactor's next turn."""
-        if capture.warc_type == "response":
-            self.captured.add(capture.url)
         self.captures.append(capture_row(capture, self.run_id))
         if len(self.captures) >= self.batch_size * 4:
             self.write_in_background()
-
-    def last_capture(self, url: str) -> PreviousFetch | None:
-        """What the corpus knows of a URL's last fetch, for conditional and scheduled re-fetches."""
-        if not self.captured.may_hold(url):
-            return None
-        try:
-            return previous_fetch(self.engine, url)
-        except DBAPIError:
-            return None
 
     def on_not_modified(self, url, fetched_at, capture_record_id, original_record_id) -> None:
         self.not_modified.append(
