@@ -1,8 +1,9 @@
 """Nothing lost when the database goes away mid-crawl.
 
-Captures keep going to WARC while PostgreSQL is down. What could not be stored is named in a
-marker file under var/pending/ (the WARC files of that run); the end of the same run, or the
-next run, stores them from the WARC files with `reprocess`'s code, which is idempotent.
+Captures keep going to WARC while PostgreSQL is down. The store names what it could not write in
+a marker file under var/pending/ (the WARC files of that run), as the run driver does for the files
+of a killed run; the run driver stores every marker's files before and after each crawl
+(run/crawl.py), with `reprocess`'s code, which is idempotent.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.paths import data_dir
+from pipeline.rebuild.reprocess import Reprocessor
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,6 @@ def mark_pending(collection: str, run_id: int | None, warc_files: list[str]) -> 
 
 def store_from_warcs(engine: Engine, collection: str, warc_files: list[str]) -> bool:
     """Store what these WARC files hold; False if the database is still unavailable."""
-    from pipeline.rebuild.reprocess import Reprocessor
-
     existing = [Path(p) for p in warc_files if Path(p).exists()]
     try:
         report = Reprocessor(engine, collection, "recover-after-outage").run(existing)

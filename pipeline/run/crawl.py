@@ -24,7 +24,7 @@ from pipeline.collector import collect_young_objects_rarely
 from pipeline.database import engine_for
 from pipeline.extract.forkserver import start_early
 from pipeline.paths import data_dir, warc_dir
-from pipeline.rebuild.pending import mark_pending, process_pending, store_from_warcs
+from pipeline.rebuild.pending import mark_pending, process_pending
 from pipeline.run.fetchfailures import failed_requests, hide_request_failures_on_console, summary_lines
 from pipeline.run.frontier import redis_settings
 from pipeline.run.locks import collection_lock
@@ -224,6 +224,12 @@ def run_crawl(
             return _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url)
 
 
+def stored_pending(engine) -> list[str]:
+    """Stores the WARC files that runs could not store (pending markers): before a crawl, those
+    of earlier runs; after it, this run's own. One line per marker stored, for the report."""
+    return [f"stored pending WARC files of {marker}" for marker in process_pending(engine)]
+
+
 def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url) -> CrawlReport:
     if proxy:
         # Scrapy's HttpProxyMiddleware reads these when the crawler starts.
@@ -240,10 +246,8 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     recovered = recover_open_files(directory)  # a previous run was killed
     notes = [str(r) for r in recovered]
     if whole := [str(r.path) for r in recovered if r.action == "recovered"]:
-        # what the killed run had archived but not yet stored goes into the corpus now
-        if not store_from_warcs(engine, collection.name, whole):
-            mark_pending(collection.name, None, whole)
-    notes += [f"stored pending WARC files of {m}" for m in process_pending(engine)]
+        mark_pending(collection.name, None, whole)  # what the killed run had archived, not stored
+    notes += stored_pending(engine)
     jobdir = Path(settings.get("JOBDIR") or data_dir() / "jobs" / collection.name)
     if redis_url:
         settings.setdict(redis_settings(collection.name, redis_url), priority="cmdline")
@@ -269,6 +273,7 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     finally:
         gc.set_threshold(*collector_thresholds)  # as it was, for whoever runs on in this process
     stats = crawler.stats.get_stats()
+    notes += stored_pending(engine)  # what this run could not store (a database outage)
     notes += stats.get("discovery/notes", [])  # e.g. an archive pattern stopped at its cap
     if stats.get("finish_reason") == "finished" and not redis_url:
         shutil.rmtree(jobdir, ignore_errors=True)  # done: the next run starts afresh

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pipeline.database import engine_for
 from pipeline.paths import warc_reference
-from pipeline.rebuild.pending import mark_pending, store_from_warcs
+from pipeline.rebuild.pending import mark_pending
 from pipeline.signals import capture_noted, page_not_modified
 from pipeline.stagetime import add_seconds
 from pipeline.store.captures import capture_row
@@ -196,7 +196,7 @@ class PostgresPipeline:
             return
         stats = self.crawler.stats.get_stats()
         warc_files = [str(Path(self.warc_dir) / name) for name in stats.get("warc/files", [])]
-        if self.unsynced and not store_from_warcs(self.engine, self.collection, warc_files):
+        if self.unsynced:  # the run driver stores them once the crawl is over (run/crawl.py)
             mark_pending(self.collection, self.run_id, warc_files)
         reason = stats.get("finish_reason", "finished")
         try:
