@@ -234,7 +234,8 @@ def _recover_all() -> None:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from pipeline.database import engine_for
-    from pipeline.rebuild.reprocess import Reprocessor, by_collection, warc_files
+    from pipeline.rebuild.records import by_collection, warc_files
+    from pipeline.rebuild.reprocess import Reprocessor
 
     url = _database()
     _recover_all()

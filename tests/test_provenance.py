@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.normalize.forms import canonical_url
-from pipeline.rebuild.reprocess import read_responses
+from pipeline.rebuild.records import read_responses
 from tests.conftest import query, run_cli
 
 CONTENT = (
@@ -117,7 +117,7 @@ def test_reprocess_names_each_files_collection_and_takes_an_override(fresh, tmp_
             writer.write_record(writer.create_warcinfo_record(path.name, fields))
         return path
 
-    from pipeline.rebuild.reprocess import by_collection, warcinfo_fields
+    from pipeline.rebuild.records import by_collection, warcinfo_fields
 
     first, second, other = (
         warc(tmp_path / "a.warc.gz", "alpha"),
@@ -291,7 +291,7 @@ def test_crawl_killed_mid_way_loses_no_closed_record(fresh, fixture_web, site, t
     import sys
     import time
 
-    from pipeline.rebuild.reprocess import warc_files
+    from pipeline.rebuild.records import warc_files
     from tests.conftest import ROOT
 
     engine, env = fresh

@@ -16,14 +16,11 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.models import Capture
 from pipeline.paths import resolve_warc
+from pipeline.rebuild.records import MAX_BODY, ArchivedResponse
 from warc.writer import RecordLocation
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-
-    from pipeline.rebuild.reprocess import ArchivedResponse
-
-MAX_BODY = 32 * 1024 * 1024  # as reprocess.MAX_BODY: larger bodies are not pages
 
 
 def is_html_page(archived: ArchivedResponse) -> bool:
