@@ -15,7 +15,7 @@ from pipeline.database import (
     demo_database_url,
     resolve_database_url,
 )
-from pipeline.paths import data_dir, warc_dir
+from pipeline.paths import warc_dir
 
 DEMO_COLLECTION = "demo-discovery"
 # Commands with parsers of their own (module, help): every further argument goes to them.
@@ -105,26 +105,18 @@ def setting(text: str) -> tuple[str, str]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Crawl the fixture web into the demo's database; on the first run, crawl it again after its
-    second edition (a correction, a changed headline, an added paragraph) so `versions` has edits
-    to show. Each crawl is a process of its own: Scrapy runs once per process."""
-    from pipeline.demo import FixtureWeb
+    """Crawl the fixture web into the demo's database (pipeline/demo/run.py)."""
+    from pipeline.demo.run import edited_article, run_demo
 
     collection = load_collection(args.collection)
     url = _database(demo=True)
-    editions = [args.edition] if args.edition == 1 or _demo_has_runs(url) else [1, 2]
     level = "INFO" if args.verbose else args.log_level
-    with FixtureWeb(port=args.port).start() as web, _fixture_archive(collection, web.site):
-        print(f"fixture web serving {len(web.site.hosts)} outlets via {web.proxy_url}")
-        for step, edition in enumerate(editions, 1):
-            web.edition = edition
-            print(f"\n[{step}/{len(editions)}] {EDITION_STAGES[edition]}", flush=True)
-            status = _crawl_process(collection.path, url, web.proxy_url, level)
-            if status != 0:
-                return status
+    status = run_demo(collection, url, args.edition, args.port, level)
+    if status != 0:
+        return status
     print()
     command = f"{_python()} -m pipeline --demo"
-    if edited := _an_edited_article(url, collection.name):
+    if edited := edited_article(url, collection.name):
         print(f"Try the versions of an edited article: {command} versions {edited}")
     print(f"The demo has its own database, apart from the corpus: read it with `{command} COMMAND` "
           "(e.g. --demo psql, --demo search ...) or `make psql DEMO=1`.")
@@ -137,62 +129,6 @@ def _python() -> str:
         return str(Path(sys.executable).relative_to(Path.cwd()))
     except ValueError:
         return sys.executable
-
-
-EDITION_STAGES = {
-    1: "crawl of the fixture web as first published (edition 1)",
-    2: "crawl of the fixture web's second edition: some articles were corrected, retitled or extended",
-}
-
-
-def _demo_has_runs(url: str) -> bool:
-    """Whether a crawl already went into the demo's database (the fixture web then stays at 2)."""
-    from sqlalchemy import text
-
-    from pipeline.database import engine_for
-
-    with engine_for(url).connect() as conn:
-        return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM crawl_runs)")).scalar())
-
-
-def _crawl_process(collection: Path, url: str, proxy: str, log_level: str) -> int:
-    """`python -m pipeline crawl` through the fixture web, into the demo's database."""
-    import subprocess
-
-    env = {**os.environ, "DATABASE_URL": url, "DEMO_DATABASE_URL": url}
-    command = [sys.executable, "-m", "pipeline", "crawl", "--collection", str(collection),
-               "--proxy", proxy, "--log-level", log_level]
-    return subprocess.run(command, env=env).returncode
-
-
-def _an_edited_article(url: str, collection: str) -> str | None:
-    """The URL of an article of the collection with more than one version, to try `versions` on."""
-    from sqlalchemy import text
-
-    from pipeline.database import engine_for
-
-    sql = text(
-        "SELECT c.canonical_url FROM corpus c JOIN collection_articles m ON m.article_id = c.article_id"
-        " WHERE m.collection = :collection AND c.version_count > 1 ORDER BY c.canonical_url LIMIT 1"
-    )
-    with engine_for(url).connect() as conn:
-        return conn.execute(sql, {"collection": collection}).scalar()
-
-
-def _fixture_archive(collection, site):
-    """The fixture web archive (pywb) when the collection reads web archives and pywb is there."""
-    from contextlib import nullcontext
-
-    from pipeline.demo.archive import FixtureArchive
-    from pipeline.read.replay import ReplayError
-
-    if not (collection.archives or collection.commoncrawl):
-        return nullcontext()
-    try:
-        return FixtureArchive(site, data_dir() / "fixture-archive")
-    except ReplayError as exc:
-        print(f"web-archive sources will fail: {exc}")
-        return nullcontext()
 
 
 def cmd_serve_fixtures(args: argparse.Namespace) -> int:
