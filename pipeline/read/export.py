@@ -9,26 +9,18 @@ id, replay path and a ready-made `citation` are appended unless the query alread
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import decimal
-import hashlib
 import json
 import os
 import sys
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import subprocess
-
 import psycopg
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from pipeline.database import DatabaseUnavailable
-from pipeline.paths import PROJECT_ROOT, resolve_warc
 from pipeline.read import citations
+from pipeline.read.fileformats import CITATION_WRITERS, WRITERS
+from pipeline.read.manifest import manifest, manifest_path
 from pipeline.read.researcher import OneLineParser, ReadingError, connect, corpus_url, explain, read_only
 
 DEFAULT_QUERY = "SELECT * FROM corpus ORDER BY published_at NULLS LAST, article_id"
@@ -129,209 +121,6 @@ def _cite(conn: psycopg.Connection, result: Result) -> None:
     result.warc_files = {cited[-1] for cited in found.values()} - {None}
     for name in CITATION_COLUMNS:
         result.types.setdefault(name, "timestamptz" if name.endswith("_at") else "text")
-
-
-def _text(value) -> str | None:
-    """A value as CSV cell text: ISO 8601 times in UTC, JSON for arrays and objects."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date | decimal.Decimal):
-        return str(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=_text)
-    if isinstance(value, bytes | memoryview):
-        return "\\x" + bytes(value).hex()
-    return value if isinstance(value, str) else str(value)
-
-
-def _json(value):
-    """A value as JSON: numbers stay numbers, times become ISO 8601 text in UTC."""
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if value is None or isinstance(value, str | int | float | list | dict):
-        return value
-    return _text(value)
-
-
-def write_csv(path: Path, columns: list[str], rows: list[list]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(columns)
-        writer.writerows([_text(v) for v in row] for row in rows)
-
-
-def write_jsonl(path: Path, columns: list[str], rows: list[list]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=_json))
-            fh.write("\n")
-
-
-def write_parquet(path: Path, columns: list[str], rows: list[list]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    arrays = []
-    for i, _name in enumerate(columns):
-        values = [row[i] for row in rows]
-        if any(isinstance(v, dict) for v in values):
-            values = [_text(v) for v in values]  # JSON objects of varying keys: keep them as JSON text
-        try:
-            arrays.append(pa.array(values))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays.append(pa.array([_text(v) for v in values], type=pa.string()))
-    pq.write_table(pa.Table.from_arrays(arrays, names=columns), path)
-
-
-def write_bibtex(path: Path, sources: list[citations.Source]) -> None:
-    path.write_text("\n".join(citations.bibtex(s) for s in sources), encoding="utf-8")
-
-
-def write_csl_json(path: Path, sources: list[citations.Source]) -> None:
-    items = [citations.csl(s) for s in sources]
-    path.write_text(json.dumps(items, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
-CITATION_WRITERS = {"bibtex": write_bibtex, "csl-json": write_csl_json}
-
-
-def manifest_path(out: Path) -> Path:
-    return out.with_name(out.name + ".manifest.json")
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _software(conn: psycopg.Connection) -> dict:
-    found = {
-        "python": sys.version.split()[0],
-        "postgresql": conn.execute("SHOW server_version").fetchone()[0],
-        "schema_revision": conn.execute("SELECT version_num FROM alembic_version").fetchone()[0],
-    }
-    for package in ("incident-archive", "psycopg", "pyarrow"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = None
-    return found
-
-
-def git_commit() -> str:
-    """The project's commit when run from a checkout (with "+changes" when files differ), else "unknown"."""
-    root = PROJECT_ROOT
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        if head.returncode != 0:
-            return "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10)
-        return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def database_name(url: str) -> str:
-    """The database's name only: never a user, password, host or socket path."""
-    try:
-        return make_url(url).database or "unknown"
-    except ArgumentError:
-        return "unknown"
-
-
-def _collection_file(collection: str | None) -> dict | None:
-    if collection is None:
-        return None
-    from pipeline.collection import resolve_path
-
-    path = resolve_path(collection)
-    if not path.is_file():
-        return {"name": collection, "file": None, "sha256": None}
-    return {"name": collection, "file": f"collections/{path.name}", "sha256": sha256(path)}
-
-
-def _warcs(names: set[str]) -> list[dict]:
-    """Each WARC file with its SHA-256, named as the corpus names it (relative to the WARC folder)."""
-    listed = []
-    for name in sorted(names):
-        path = resolve_warc(name)
-        listed.append({
-            "path": name if not Path(name).is_absolute() else Path(name).name,
-            "bytes": path.stat().st_size if path.is_file() else None,
-            "sha256": sha256(path) if path.is_file() else None,
-        })
-    return listed
-
-
-def codebook(conn: psycopg.Connection, result: Result) -> list[dict]:
-    """Each column's name, type and description (the database's comment on the corpus or versions column)."""
-    comments = dict(conn.execute(
-        "SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
-        " WHERE a.attrelid = 'versions'::regclass AND a.attnum > 0"
-    ).fetchall())
-    comments.update((k, v) for k, v in conn.execute(
-        "SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
-        " WHERE a.attrelid = 'corpus'::regclass AND a.attnum > 0"
-    ).fetchall() if v)
-    comments.update({
-        "archive_url": "For a page taken from a web archive (Wayback, Common Crawl): the archive's address of "
-        "the capture we read; NULL for a live fetch.",
-        "archived_at": comments.get("archived_at") or "When the web archive captured the page (UTC).",
-        "reference": "Chicago-style (17th ed.) citation: authors, title, outlet, date, URL, the archive's URL "
-        "and capture date when taken from one, and the access date.",
-    })
-    return [{"name": c, "type": result.types.get(c), "description": comments.get(c)} for c in result.columns]
-
-
-def manifest(conn: psycopg.Connection, result: Result, query: str, query_file: Path | None,
-             out: Path, fmt: str, url: str, collection: str | None = None, ids_only: bool = False) -> dict:
-    """What the file holds, where its rows come from, and how to check it is unchanged."""
-    with read_only(conn, as_researcher=False):
-        runs = conn.execute(
-            "SELECT id, collection, spider, started_at, finished_at, status FROM crawl_runs"
-            " WHERE id = ANY(%s) ORDER BY id",
-            (sorted(result.run_ids),),
-        )
-        keys = [c.name for c in runs.description]
-        crawl_runs = [{k: _json(v) for k, v in zip(keys, run, strict=True)} for run in runs]
-        software = _software(conn)
-        columns = codebook(conn, result)
-    note = (
-        f"each row is cited by its {result.cited_by}; replay_path follows http://127.0.0.1:8080/ "
-        "while `make replay` runs; reference is a Chicago-style citation naming the web archive and "
-        "its capture date for pages taken from one"
-        if result.cited_by
-        else "the rows name no article_id or version_id, so they carry no citation; they cover the "
-        "whole database"
-    )
-    software["git_commit"] = git_commit()
-    return {
-        "query": query,
-        "query_file": str(query_file) if query_file else None,
-        "format": fmt,
-        "collection": _collection_file(collection),
-        "ids_only": ids_only,
-        "row_count": len(result.rows),
-        "columns": result.columns,
-        "codebook": columns,
-        "omitted_columns": result.omitted,
-        "citation": {"cited_by": result.cited_by, "note": note},
-        "files": [{"path": out.name, "bytes": out.stat().st_size, "sha256": sha256(out)}],
-        "crawl_runs": crawl_runs,
-        "warc_files": _warcs(result.warc_files),
-        "database": database_name(url),
-        "software": software,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-    }
 
 
 def _keep_ids_only(result: Result) -> None:
