@@ -8,8 +8,10 @@ of a killed run; the run driver stores every marker's files before and after eac
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import uuid
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -26,10 +28,15 @@ def pending_dir() -> Path:
 
 
 def mark_pending(collection: str, run_id: int | None, warc_files: list[str]) -> Path:
+    """Names the WARC files to store later in a marker of their own (a run's, or one per recovery:
+    workers of one distributed crawl may recover files at once), written whole or not at all."""
     folder = pending_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{collection}-run{run_id or 0}.json"
-    path.write_text(json.dumps({"collection": collection, "warc_files": warc_files}, indent=2))
+    stem = f"{collection}-run{run_id}" if run_id else f"{collection}-recovered-{uuid.uuid4().hex[:12]}"
+    path = folder / f"{stem}.json"
+    partial = path.with_suffix(".part")
+    partial.write_text(json.dumps({"collection": collection, "warc_files": warc_files}, indent=2))
+    partial.replace(path)
     log.warning("database unavailable: %s names the WARC files to store later", path)
     return path
 
@@ -47,11 +54,21 @@ def store_from_warcs(engine: Engine, collection: str, warc_files: list[str]) -> 
 
 
 def process_pending(engine: Engine) -> list[str]:
-    """Store every pending run's WARC files; remove each marker that succeeded."""
+    """Store every pending marker's WARC files; remove each marker that succeeded. A marker another
+    process is storing (workers of one distributed crawl) is left to it."""
     done = []
     for marker in sorted(pending_dir().glob("*.json")) if pending_dir().exists() else []:
-        data = json.loads(marker.read_text())
-        if store_from_warcs(engine, data["collection"], data["warc_files"]):
-            marker.unlink()
-            done.append(marker.name)
+        try:
+            with marker.open("r") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if not marker.exists():  # stored by the process that held the lock before
+                    continue
+                data = json.load(fh)
+                if store_from_warcs(engine, data["collection"], data["warc_files"]):
+                    marker.unlink(missing_ok=True)
+                    done.append(marker.name)
+        except (BlockingIOError, FileNotFoundError):  # being stored elsewhere, or stored already
+            continue
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("pending marker %s is unreadable (%s): left in place", marker, exc)
     return done
