@@ -42,6 +42,8 @@ DOWNLOADER_MIDDLEWARES = {
     "warc.middleware.WarcCaptureMiddleware": 950,
     # Between the capture (950, so every 429 is archived) and RetryMiddleware (550): waits first.
     "pipeline.run.retryafter.RetryAfterMiddleware": 560,
+    # Before HttpProxyMiddleware (750), which applies the proxy it names.
+    "pipeline.run.proxy.ArchiveProxyMiddleware": 740,
 }
 
 ITEM_PIPELINES = item_pipelines()  # extract, normalize, relevance, dedupe, store (pipeline/stages.py)
@@ -55,6 +57,9 @@ ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's t
 ARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
 # Outlet display names by registered domain, where og:site_name is missing or unhelpful.
 ARCHIVE_OUTLET_NAMES: dict[str, str] = {}
+# Every http(s) request through this proxy (`crawl --proxy`), whatever http_proxy and no_proxy say;
+# empty: Scrapy's proxies from the environment (pipeline/run/proxy.py).
+ARCHIVE_PROXY = ""
 ARCHIVE_RETRY_AFTER_BACKOFF = 1.0  # 429/503 without Retry-After: wait 1, 2, 4 ... s between tries
 ARCHIVE_RETRY_AFTER_MAX = 120  # seconds; a server asking for longer is given up on for this run
 ARCHIVE_WARC_DIR = str(warc_dir())

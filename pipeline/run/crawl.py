@@ -20,7 +20,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from pipeline.collection import Collection
-from pipeline.collector import collect_young_objects_rarely
+from pipeline.collector import collect_young_objects_rarely, collector_restored
 from pipeline.database import engine_for
 from pipeline.extract.forkserver import start_early
 from pipeline.paths import data_dir, warc_dir
@@ -43,7 +43,7 @@ FAILED_URLS_SHOWN = 10  # when nothing answered: the rest are in the log file an
 def tune_collector_for_the_crawl() -> None:
     """The objects of the modules, settings and components loaded by the engine's start live as long
     as the crawl: frozen, the garbage collector's full passes do not walk them each time. Then young
-    collections run rarely (pipeline.collector)."""
+    collections run rarely (pipeline.collector). Both last until the crawl ends (collector_restored)."""
     gc.freeze()
     collect_young_objects_rarely()
 
@@ -231,13 +231,9 @@ def stored_pending(engine) -> list[str]:
 
 
 def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides, redis_url) -> CrawlReport:
-    if proxy:
-        # Scrapy's HttpProxyMiddleware reads these when the crawler starts.
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-            os.environ[name] = proxy
-        os.environ.pop("no_proxy", None)
-        os.environ.pop("NO_PROXY", None)
     settings = crawl_settings(collection, database_url, log_level)
+    if proxy:
+        settings.set("ARCHIVE_PROXY", proxy, priority="cmdline")  # this crawl's alone (run/proxy.py)
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")
     if uses_extraction_workers(settings):
@@ -267,11 +263,8 @@ def _locked_crawl(collection, database_url, engine, proxy, log_level, overrides,
     crawler.signals.connect(tune_collector_for_the_crawl, signal=signals.engine_started)
     started = dt.datetime.now(dt.UTC)
     process.crawl(crawler, collection=collection)
-    collector_thresholds = gc.get_threshold()
-    try:
+    with collector_restored():  # as it was, for whoever runs on in this process
         process.start()
-    finally:
-        gc.set_threshold(*collector_thresholds)  # as it was, for whoever runs on in this process
     stats = crawler.stats.get_stats()
     notes += stored_pending(engine)  # what this run could not store (a database outage)
     notes += stats.get("discovery/notes", [])  # e.g. an archive pattern stopped at its cap
