@@ -65,9 +65,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.workers is not None:
         if args.workers < 1:
             raise CommandError(f"--workers must be at least 1, not {args.workers}")
-        from pipeline.run.frontier import DEFAULT_REDIS_URL
+        from pipeline.settings import REDIS_URL
 
-        redis_url = redis_url or DEFAULT_REDIS_URL
+        redis_url = redis_url or REDIS_URL
     if redis_url:
         from pipeline.run.frontier import check_redis
 

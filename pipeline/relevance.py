@@ -22,7 +22,6 @@ _ABSOLUTE = ("http://", "https://")
 _URL_DROPS = str.maketrans("", "", "\t\r\n")  # what urllib removes from a URL before parsing it
 _SHORT_TEXT = 500  # characters: up to this, one pattern search beats a search per keyword
 _URL_ODD = re.compile(r"[%\t\r\n]")  # what makes a URL's text differ from its unquoted form
-DEFAULT_MIN_SCORE = 1.0
 
 
 def tokens(text: str) -> list[str]:
@@ -114,7 +113,7 @@ class Keywords:
 class RelevancePipeline:
     """Drops pages that are not about the collection's topic; curated seeds are exempt."""
 
-    def __init__(self, keywords: Keywords | None = None, min_score: float = DEFAULT_MIN_SCORE, stats=None):
+    def __init__(self, keywords: Keywords | None, min_score: float, stats=None):
         self.keywords = keywords
         self.min_score = min_score
         self.stats = stats

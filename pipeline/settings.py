@@ -53,8 +53,15 @@ ARCHIVE_COLLECTION = "sony-hack-2014"
 ARCHIVE_CORPUS_LOOKUP = "pipeline.store.lookup.CorpusLookup"
 ARCHIVE_DB_BATCH_SIZE = 50
 ARCHIVE_EXTRACT_FAVOR = "balanced"  # or "precision" / "recall" (trafilatura's trade-off)
+# CPU seconds a worker may spend on one page before it is replaced (0: no limit): far above what even
+# a page of several MB needs.
+ARCHIVE_EXTRACT_MAX_SECONDS = 120.0
 # Processes that extract articles off the reactor thread (extract/pool.py); 0: on the reactor thread.
 ARCHIVE_EXTRACT_WORKERS = os.cpu_count() or 1
+# A distributed crawl (pipeline/run/frontier.py): seconds between a worker's heartbeats (one missing
+# for three of them counts as dead), and the run's Redis key prefix (set per run; empty: not distributed).
+ARCHIVE_FRONTIER_HEARTBEAT = 10.0
+ARCHIVE_FRONTIER_PREFIX = ""
 # Outlet display names by registered domain, where og:site_name is missing or unhelpful.
 ARCHIVE_OUTLET_NAMES: dict[str, str] = {}
 # Every http(s) request through this proxy (`crawl --proxy`), whatever http_proxy and no_proxy say;
@@ -80,6 +87,11 @@ DISCOVERY_ARCHIVE_DELAY = 1.0
 # The collection's keywords ([collection] keywords): discovered pages must be on this topic.
 DISCOVERY_KEYWORDS: list[str] = []
 DISCOVERY_CDX_PAGE_ROWS = 1000  # rows per Wayback CDX request; a pattern's cap is its `limit`
-DISCOVERY_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # sitemaps, feeds, CDX answers (also after gunzip)
+# Sitemaps, feeds, CDX answers (also after gunzip); the sitemaps.org limit is 50 MB uncompressed, news
+# sitemaps are small.
+DISCOVERY_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DISCOVERY_MIN_SCORE = 1.0  # page relevance below this keeps a page out of the corpus ([links] min_score)
 DISCOVERY_RELEVANCE_ENABLED = True
+
+# The Redis server of `crawl --workers` when neither --redis nor the REDIS_URL variable names one.
+REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
     from pipeline.collection import Collection
 
-ARCHIVE_DELAY = 1.0  # seconds (DISCOVERY_ARCHIVE_DELAY)
 # Request meta of every request to an archive host: AutoThrottle keeps its hands off the delay.
 ARCHIVE_HOST_META = {"autothrottle_dont_adjust_delay": True}
 
@@ -41,7 +40,7 @@ def install_archive_slots(crawler: Crawler, hosts: frozenset[str]) -> None:
     settings = crawler.settings
     if settings.frozen:
         return
-    delay = settings.getfloat("DISCOVERY_ARCHIVE_DELAY", ARCHIVE_DELAY)
+    delay = settings.getfloat("DISCOVERY_ARCHIVE_DELAY")
     slots = archive_slots(hosts, delay)
     slots.update(settings.getdict("DOWNLOAD_SLOTS"))
     settings.set("DOWNLOAD_SLOTS", slots, priority="spider")

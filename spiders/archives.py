@@ -17,8 +17,6 @@ from spiders.cdx import CapNotes, cdx_page, cdx_rows, window_params
 
 __all__ = ["ArchivesMixin", "WaybackSpider", "cdx_query", "cdx_rows", "replay_prefix"]
 
-PAGE_ROWS = 1000  # rows per CDX request (DISCOVERY_CDX_PAGE_ROWS)
-
 
 def replay_prefix(cdx: str) -> str:
     """Where captures are replayed: ``…/cdx/search/cdx`` → ``…/web/``; ``…/<coll>/cdx`` (pywb)
@@ -48,7 +46,7 @@ def cdx_query(cdx: str, pattern: str, start, end, limit: int, resume_key: str | 
 class ArchivesMixin(CapNotes):
     def archive_requests(self):
         start, end = self.collection.window_start, self.collection.window_end
-        page_rows = self.settings.getint("DISCOVERY_CDX_PAGE_ROWS", PAGE_ROWS)
+        page_rows = self.settings.getint("DISCOVERY_CDX_PAGE_ROWS")
         for source in self.collection.archives:
             for pattern in source.patterns:
                 asked = max(1, min(page_rows, source.limit))
@@ -101,7 +99,7 @@ class ArchivesMixin(CapNotes):
         if got >= cap:
             self.cap_hit(source, pattern, cap)
             return
-        page_rows = self.settings.getint("DISCOVERY_CDX_PAGE_ROWS", PAGE_ROWS)
+        page_rows = self.settings.getint("DISCOVERY_CDX_PAGE_ROWS")
         asked = max(1, min(page_rows, cap - got))
         start, end = self.collection.window_start, self.collection.window_end
         url = cdx_query(meta["cdx"], pattern, start, end, asked, page.resume_key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from scrapy.http import Response
 
 from spiders.base import DiscoverySpider
-from spiders.xmldocs import MAX_DOCUMENT_BYTES, DocumentError, parse_xml, read_feed
+from spiders.xmldocs import DocumentError, parse_xml, read_feed
 
 
 class FeedsMixin:
@@ -18,7 +18,7 @@ class FeedsMixin:
 
     def parse_feed(self, response: Response):
         self.note_source(response)
-        limit = self.settings.getint("DISCOVERY_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES)
+        limit = self.settings.getint("DISCOVERY_MAX_DOCUMENT_BYTES")
         try:
             entries = read_feed(parse_xml(response.body, limit))
         except DocumentError as exc:

@@ -14,7 +14,7 @@ import re
 from scrapy.http import Response
 
 from spiders.base import DiscoverySpider
-from spiders.xmldocs import MAX_DOCUMENT_BYTES, DocumentError, Entry, parse_xml, read_sitemap
+from spiders.xmldocs import DocumentError, Entry, parse_xml, read_sitemap
 
 _MONTH_IN_URL = re.compile(r"(?<!\d)(20\d\d|19\d\d)[-_/]?(0[1-9]|1[0-2])(?!\d)")
 
@@ -62,7 +62,7 @@ class SitemapsMixin:
 
     def parse_sitemap(self, response: Response):
         self.note_source(response)
-        limit = self.settings.getint("DISCOVERY_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES)
+        limit = self.settings.getint("DISCOVERY_MAX_DOCUMENT_BYTES")
         try:
             kind, entries = read_sitemap(parse_xml(response.body, limit))
         except DocumentError as exc:

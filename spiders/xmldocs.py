@@ -13,7 +13,6 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # the sitemaps.org limit is 50 MB uncompressed; news ones are small
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
@@ -43,7 +42,7 @@ def _gunzip(body: bytes, limit: int) -> bytes:
     return data
 
 
-def parse_xml(body: bytes, limit: int = MAX_DOCUMENT_BYTES) -> etree._Element:
+def parse_xml(body: bytes, limit: int) -> etree._Element:
     if body[:2] == b"\x1f\x8b":
         body = _gunzip(body, limit)
     if len(body) > limit:

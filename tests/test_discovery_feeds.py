@@ -6,14 +6,15 @@ import pytest
 from sqlalchemy import create_engine
 
 from pipeline.demo.discovery_docs import bad_document
+from pipeline.settings import DISCOVERY_MAX_DOCUMENT_BYTES as LIMIT
 from spiders.xmldocs import DocumentError, parse_xml, read_feed
 from tests.conftest import query
 from tests.discovery_helpers import crawl, get
 
 
 def test_rss_and_atom_items(fixture_web, site):
-    rss = read_feed(parse_xml(get(fixture_web, "http://www.pacificcourier.test/feed/")))
-    atom = read_feed(parse_xml(get(fixture_web, "http://www.globalwire.test/atom.xml")))
+    rss = read_feed(parse_xml(get(fixture_web, "http://www.pacificcourier.test/feed/"), LIMIT))
+    atom = read_feed(parse_xml(get(fixture_web, "http://www.globalwire.test/atom.xml"), LIMIT))
     for entries, host in ((rss, "www.pacificcourier.test"), (atom, "www.globalwire.test")):
         expected = {p.url for p in site.articles(None) if p.host == host}
         assert {e.url for e in entries} == expected
@@ -30,7 +31,7 @@ def test_rss_and_atom_items(fixture_web, site):
 )
 def test_bad_feeds_are_one_line_errors(name, problem):
     with pytest.raises(DocumentError, match=problem):
-        read_feed(parse_xml(bad_document(f"/bad/{name}")))
+        read_feed(parse_xml(bad_document(f"/bad/{name}"), LIMIT))
 
 
 def test_feed_crawl_drops_off_topic_pages_to_captures(fixture_web, site, make_database, tmp_path):

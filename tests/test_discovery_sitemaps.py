@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from pipeline.demo.discovery_docs import FORBIDDEN_PATH, FORBIDDING_HOST, bad_document
+from pipeline.settings import DISCOVERY_MAX_DOCUMENT_BYTES as LIMIT
 from spiders.sitemaps import in_window, month_outside
 from spiders.xmldocs import DocumentError, Entry, parse_xml, read_sitemap
 from tests.conftest import query
@@ -19,11 +20,13 @@ START, END = dt.date(2014, 11, 24), dt.date(2015, 2, 28)
 
 
 def test_index_monthly_and_news_sitemaps_read(fixture_web, site):
-    kind, months = read_sitemap(parse_xml(get(fixture_web, "http://www.bitwire.test/sitemap.xml")))
+    kind, months = read_sitemap(parse_xml(get(fixture_web, "http://www.bitwire.test/sitemap.xml"), LIMIT))
     assert kind == "index" and any(m.url.endswith("/sitemaps/2014-12.xml") for m in months)
-    kind, pages = read_sitemap(parse_xml(get(fixture_web, "http://www.bitwire.test/sitemaps/2014-12.xml")))
+    kind, pages = read_sitemap(
+        parse_xml(get(fixture_web, "http://www.bitwire.test/sitemaps/2014-12.xml"), LIMIT)
+    )
     assert kind == "urlset" and all(p.lastmod and p.lastmod.month == 12 for p in pages)
-    kind, news = read_sitemap(parse_xml(get(fixture_web, "http://www.bitwire.test/news-sitemap.xml")))
+    kind, news = read_sitemap(parse_xml(get(fixture_web, "http://www.bitwire.test/news-sitemap.xml"), LIMIT))
     article = next(e for e in news if e.url == site.articles()[0].url or e.title)
     assert article.published and article.title
     robots = get(fixture_web, f"http://{FORBIDDING_HOST}/robots.txt").decode()
@@ -53,14 +56,14 @@ def test_window_rules():
 )
 def test_bad_documents_are_one_line_errors(name, problem):
     with pytest.raises(DocumentError) as error:
-        read_sitemap(parse_xml(bad_document(f"/bad/{name}")))
+        read_sitemap(parse_xml(bad_document(f"/bad/{name}"), LIMIT))
     assert problem in str(error.value) and "\n" not in str(error.value)
 
 
 def test_gzip_bomb_is_bounded():
     bomb = gzip.compress(b"<urlset>" + b" " * (11 * 1024 * 1024) + b"</urlset>")
     with pytest.raises(DocumentError, match="once decompressed"):
-        parse_xml(bomb)
+        parse_xml(bomb, LIMIT)
 
 
 def test_sitemap_crawl_keeps_the_window_the_keywords_and_robots(fixture_web, site, make_database, tmp_path):

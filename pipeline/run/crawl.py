@@ -197,7 +197,7 @@ def uses_extraction_workers(settings: Settings) -> bool:
         k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}"
         for k in settings.getdict("ITEM_PIPELINES")
     }
-    return EXTRACT in names and settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1) > 0
+    return EXTRACT in names and settings.getint("ARCHIVE_EXTRACT_WORKERS") > 0
 
 
 def run_crawl(

@@ -35,7 +35,6 @@ from twisted.internet import task
 log = logging.getLogger(__name__)
 
 TOKEN = "frontier_token"  # request.meta: the request's field in this worker's in-flight hash
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 IDLE_POLL_SECONDS = 0.5  # how often a worker with nothing to do looks at the shared queue
 
 # Pop the best request and record it as this worker's, in one step: a kill between the two
@@ -90,7 +89,7 @@ def check_redis(url: str) -> str | None:
 class Frontier:
     """This worker's view of the run's shared state in Redis."""
 
-    def __init__(self, server: redis.Redis, prefix: str, heartbeat: float = 10.0) -> None:
+    def __init__(self, server: redis.Redis, prefix: str, heartbeat: float) -> None:
         self.server = server
         self.prefix = prefix
         self.heartbeat = heartbeat
@@ -265,8 +264,8 @@ class FrontierExtension:
         prefix = settings.get("ARCHIVE_FRONTIER_PREFIX")
         if not prefix:
             raise NotConfigured("not a distributed crawl")
-        server = redis.Redis.from_url(settings.get("REDIS_URL", DEFAULT_REDIS_URL))
-        frontier = Frontier(server, prefix, settings.getfloat("ARCHIVE_FRONTIER_HEARTBEAT", 10.0))
+        server = redis.Redis.from_url(settings.get("REDIS_URL"))
+        frontier = Frontier(server, prefix, settings.getfloat("ARCHIVE_FRONTIER_HEARTBEAT"))
         crawler.frontier = frontier  # the scheduler, the middleware and the spider find it here
         extension = cls(crawler, frontier)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
