@@ -256,11 +256,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_psql(args: argparse.Namespace) -> int:
     url = _database(migrate=False)
+    env = dict(os.environ)  # psql's alone: this process's environment stays as it is
     if args.researcher:
         from pipeline.read.researcher import researcher_pgoptions
 
         # A read-only session as the researcher role; kept across psql reconnects.
-        os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} {researcher_pgoptions()}".strip()
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {researcher_pgoptions()}".strip()
     libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
     import pgserver._commands as pg_commands
 
@@ -271,7 +272,7 @@ def cmd_psql(args: argparse.Namespace) -> int:
         raise CommandError(
             "psql not found: install the PostgreSQL client (e.g. apt install postgresql-client)"
         )
-    os.execv(psql, [psql, libpq_url, *args.psql_args])
+    os.execve(psql, [psql, libpq_url, *args.psql_args], env)
 
 
 def _delegate(module: str):
