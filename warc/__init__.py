@@ -23,6 +23,22 @@ class _BrotliForWarcio:
     def decompress(self, data: bytes) -> bytes:
         return self._decompressor.process(data)
 
+    def flush(self) -> bytes:  # what warcio calls when a reader closes
+        return b""
 
-if brotli is not None and not hasattr(brotli.Decompressor, "decompress"):
+
+def _warcio_reads_brotli() -> bool:
+    """Whether the ``br`` decompressor warcio registered on its import can be made (a warcio that
+    uses brotli's current API, or brotlicffi's, needs nothing from here)."""
+    make = BufferedReader.DECOMPRESSORS.get("br")
+    try:
+        return make is not None and hasattr(make(), "decompress")
+    except AttributeError:
+        return False
+
+
+# warcio registers its ``br`` decompressor in this process-wide table when it is imported; it is
+# corrected here, as early, so that every reader of WARC files in the process (ours, warcio's own
+# `warcio check`) decodes brotli bodies. It depends on the installed libraries only, never on a run.
+if brotli is not None and not _warcio_reads_brotli():
     BufferedReader.DECOMPRESSORS["br"] = _BrotliForWarcio
