@@ -43,7 +43,7 @@ MAX_BATCHES_IN_FLIGHT = 2
 class PostgresPipeline:
     """The Scrapy side of the store: buffers captures (from the WARC middleware) and items."""
 
-    def __init__(self, engine: Engine, collection: str, batch_size: int = 50, crawler=None):
+    def __init__(self, engine: Engine, collection: str, batch_size: int, crawler=None):
         self.writer = CorpusWriter(engine)
         self.engine = engine
         self.collection = collection
@@ -67,8 +67,8 @@ class PostgresPipeline:
             raise NotConfigured("DATABASE_URL not set")
         pipeline = cls(
             engine_for(url),
-            collection=crawler.settings.get("ARCHIVE_COLLECTION", "unknown"),
-            batch_size=crawler.settings.getint("ARCHIVE_DB_BATCH_SIZE", 50),
+            collection=crawler.settings.get("ARCHIVE_COLLECTION"),
+            batch_size=crawler.settings.getint("ARCHIVE_DB_BATCH_SIZE"),
             crawler=crawler,
         )
         pipeline.warc_dir = crawler.settings.get("ARCHIVE_WARC_DIR")
