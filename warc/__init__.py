@@ -1,4 +1,5 @@
-"""WARC capture: a Scrapy-free writer (writer.py) and the Scrapy downloader middleware (middleware.py)."""
+"""WARC capture: a Scrapy-free writer (writer.py), run in a child process (childprocess.py) by the
+Scrapy downloader middleware (middleware.py)."""
 
 from __future__ import annotations
 

@@ -10,14 +10,11 @@ response waits for: it goes on with its record's location, so the store and the 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import os
-import pickle
-import sys
 import time
-from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -28,10 +25,10 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
-from twisted.internet import defer, protocol, threads
+from twisted.internet import threads
 
 from warc import writer as warc_writer
-from warc.outlinks import PageLinks
+from warc.childprocess import Child, ChildGone, Message, start_python
 from warc.writer import Fetch, FetchWriter, HttpExchange, RecordLocation, WarcFileWriter, payload_digest
 
 if TYPE_CHECKING:
@@ -135,127 +132,89 @@ def corpus_lookup(crawler: Crawler) -> Any | None:
         return None
 
 
-class WriterGone(RuntimeError):
-    """The writer process ended before answering."""
-
-
-class _Writer(protocol.ProcessProtocol):
-    """One writer process (warc.writer.serve): messages to its stdin, answers from its fd 3, in order."""
-
-    def __init__(self) -> None:
-        self.answers: deque[defer.Deferred] = deque()
-        self.received = bytearray()
-        self.gone = False
-
-    def send(self, message: tuple) -> defer.Deferred:
-        answer = defer.Deferred()
-        if self.gone:
-            answer.errback(WriterGone("the WARC writer process is gone"))
-            return answer
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self.answers.append(answer)
-        self.transport.writeToChild(0, len(data).to_bytes(4, "big") + data)
-        return answer
-
-    def childDataReceived(self, fd: int, data: bytes) -> None:
-        self.received += data
-        while len(self.received) >= 4:
-            size = int.from_bytes(self.received[:4], "big")
-            if len(self.received) < 4 + size:
-                break
-            ok, value = pickle.loads(self.received[4 : 4 + size])
-            del self.received[: 4 + size]
-            answer = self.answers.popleft()
-            if ok:
-                answer.callback(value)
-            else:
-                answer.errback(value)
-
-    def childConnectionLost(self, fd: int) -> None:
-        if fd == 3:
-            self._lost()
-
-    def processEnded(self, reason) -> None:
-        self._lost()
-
-    def _lost(self) -> None:
-        self.gone = True
-        answers, self.answers = self.answers, deque()
-        for answer in answers:
-            answer.errback(WriterGone("the WARC writer process ended"))
-
-
 class WriterProcess:
     """The WARC writer in a process of its own. Building the records, parsing a page for its links
     (for its metadata record, and for the spider, which is spared its own parse) and gzip are
     mostly Python: a thread would take that time from the reactor (the GIL), a process takes it to
-    another core. One process, so the records are written
-    in the order they are sent. It runs from the spider's opening (its start overlaps the crawl's)
-    to its closing, after everything sent. Its pipes are the reactor's: no thread of ours in the
-    crawl. A process that dies is replaced and the fetches it held sent again; its file stays
-    `.open`, for recovery."""
+    another core. One process, so the records are written in the order they are sent. It runs from
+    the spider's opening (its start overlaps the crawl's) to its closing, after everything sent.
+    Its pipes are the event loop's (childprocess.Child): no thread of ours in the crawl. A process
+    that dies is replaced and the fetches it held sent again, but for one that a second process
+    died writing; its file stays `.open`, for recovery. Without the asyncio reactor, the fetches
+    are written on the reactor thread."""
 
     def __init__(self, writer: WarcFileWriter, max_body: int, stats=None) -> None:
         self.options = writer.options()
         self.max_body = max_body
         self.stats = stats
-        self.child: _Writer | None = None
-        self.inline: FetchWriter | None = None  # once closed, a late response is written here
+        self.child: Child | None = None
+        self.inline: FetchWriter | None = None  # without an event loop, or once closed: written here
+        self.closed = False
 
     def start(self) -> None:
-        if self.inline is not None or (self.child is not None and not self.child.gone):
+        if self.inline is not None or self.child is not None:
             return
-        from twisted.internet import reactor
-
-        self.child = _Writer()
-        code = Path(warc_writer.__file__).resolve().parent.parent  # this very code, in the child too
-        command = [sys.executable, "-c", "from warc.writer import serve; serve()"]
-        fds = {0: "w", 1: 1, 2: 2, 3: "r"}
-        reactor.spawnProcess(
-            self.child, sys.executable, command, env=os.environ, path=str(code), childFDs=fds
-        )
-        self.child.send(("start", self.options, self.max_body)).addErrback(self._not_started)
-
-    def _not_started(self, failure) -> None:
-        log.error("the WARC writer process did not start: %s", failure.getErrorMessage())
-
-    def send(self, fetch: Fetch) -> tuple[_Writer | None, defer.Deferred]:
-        """Hand the fetch over (pickled, on the reactor thread); await its answer with `written`."""
-        if self.inline is not None:
-            return None, defer.maybeDeferred(self.inline.write, fetch)
-        self.start()
-        return self.child, self.child.send(("write", fetch))
-
-    async def written(
-        self, fetch: Fetch, sent: tuple[_Writer | None, defer.Deferred]
-    ) -> tuple[RecordLocation, RecordLocation | None, PageLinks | None]:
-        """(where the fetch's record is, the original it revisits or None, the page's links)."""
-        child, answer = sent
         try:
-            return await maybe_deferred_to_future(answer)
-        except WriterGone:
-            if self.child is child:  # the first of its fetches to notice
-                log.error("the WARC writer process died: another one takes over, its fetches are sent again")
-                if self.stats is not None:
-                    self.stats.inc_value("warc/writer_restarts")
-        return await maybe_deferred_to_future(self.send(fetch)[1])
+            start = Message.of(("start", self.options, self.max_body))
+        except RuntimeError:  # no event loop runs: a reactor other than asyncio's
+            log.warning("the WARC writer runs on the reactor thread: it needs the asyncio reactor")
+            self.inline = FetchWriter(WarcFileWriter(**self.options), self.max_body)
+            return
+        code = Path(warc_writer.__file__).resolve().parent.parent  # this very code, in the child too
+        self.child = start_python("from warc.writer import serve; serve()", self._lost, cwd=str(code))
+        self.child.send(start)
+
+    def _lost(self, child: Child, held: list[Message]) -> None:
+        child.process.wait()  # its answer pipe closed as it exited
+        self.child = None
+        if held and held[0].tries > 1:
+            held.pop(0).settle(False, ChildGone("two WARC writer processes died writing this fetch"))
+        if self.closed:
+            for message in held:
+                message.settle(False, ChildGone("the WARC writer process died"))
+            return
+        log.error("the WARC writer process died: another one takes over, its fetches are sent again")
+        if self.stats is not None:
+            self.stats.inc_value("warc/writer_restarts")
+        try:
+            self.start()
+            for message in held:  # a start among them too: a second start does no harm
+                self.child.send(message)
+        except OSError as exc:
+            for message in held:
+                message.settle(False, exc)
+
+    def send(self, fetch: Fetch) -> asyncio.Future | tuple:
+        """Hand the fetch over (pickled here, on the reactor thread): the future of its answer, or
+        when it is written here the answer itself: (where its record is, the original it revisits
+        or None, the page's links)."""
+        self.start()
+        if self.inline is not None:
+            return self.inline.write(fetch)
+        message = Message.of(("write", fetch))
+        self.child.send(message)
+        return message.answer
 
     async def close(self) -> list[str]:
         """Close the file after everything sent before; the names of the files written."""
-        if self.inline is not None:
-            return []
-        self.inline = FetchWriter(WarcFileWriter(**self.options), self.max_body)
+        self.closed = True
+        inline, self.inline = self.inline, FetchWriter(WarcFileWriter(**self.options), self.max_body)
         child, self.child = self.child, None
-        if child is None or child.gone:
+        if inline is not None:  # no process: they were written here
+            inline.writer.close()
+            return list(inline.writer.files_written)
+        if child is None:
             return []
+        closing = Message.of(("close",))
+        child.send(closing)
         try:
-            return await maybe_deferred_to_future(child.send(("close",)))
-        except WriterGone:
+            return await closing.answer
+        except ChildGone:
             log.error("the WARC writer process died: its open file is recovered by the next run")
             return []
         finally:
-            if not child.gone:
-                child.transport.closeStdin()  # it ends
+            child.end()  # it ends at the end of its input
+            child.process.wait(timeout=10)
 
 
 class WarcCaptureMiddleware:
@@ -337,7 +296,7 @@ class WarcCaptureMiddleware:
         began = time.perf_counter()
         sent = self.process.send(fetch)
         spent += time.perf_counter() - began
-        location, original, links = await self.process.written(fetch, sent)
+        location, original, links = sent if isinstance(sent, tuple) else await sent
         resumed = time.perf_counter()
         request.meta[PAGE_LINKS] = links  # None too: a redirect's request carries no earlier page's
         capture = self._recorded(request, response, exchange, location, original)

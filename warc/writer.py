@@ -359,40 +359,31 @@ def _header(pairs: list[tuple[str, str]], name: str) -> str | None:
 
 
 def serve() -> None:
-    """The writer process (warc.middleware.WriterProcess runs it): messages from the crawl on stdin,
-    each a 4-byte length and a pickle (("start", options, max_body), ("write", Fetch), ("close",)),
-    and an answer for each, in order, on fd 3: (True, result) or (False, exception).
+    """The writer process (warc.middleware.WriterProcess starts it, childprocess.start_python):
+    messages from the crawl, ("start", options, max_body), ("write", Fetch) and ("close",), each
+    answered in order.
 
     It ignores SIGINT and SIGTERM: the crawl closes it when done, so nothing in flight is lost. It
     stops at the end of its input: when the crawl closed it, or is gone (kill -9 too), in which
     case the open file stays `.open`, every record in it whole, for recovery.
     """
-    import pickle
     import signal
+
+    from warc import childprocess
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    requests, answers = sys.stdin.buffer, os.fdopen(3, "wb")
     fetch_writer: FetchWriter | None = None
-    while len(header := requests.read(4)) == 4:
-        size = int.from_bytes(header, "big")
-        message = requests.read(size)
-        if len(message) < size:
-            break  # the crawl is gone mid-message
-        kind, *args = pickle.loads(message)
-        try:
-            if kind == "start":
-                fetch_writer, value = FetchWriter(WarcFileWriter(**args[0]), args[1]), os.getpid()
-            elif kind == "write":
-                value = fetch_writer.write(args[0])
-            else:  # close
-                fetch_writer.writer.close()
-                value = list(fetch_writer.writer.files_written)
-            answer = pickle.dumps((True, value))
-        except Exception as exc:
-            try:
-                answer = pickle.dumps((False, exc))
-            except Exception:  # an exception that does not pickle
-                answer = pickle.dumps((False, RuntimeError(repr(exc))))
-        answers.write(len(answer).to_bytes(4, "big") + answer)
-        answers.flush()
+
+    def handle(message: tuple):
+        nonlocal fetch_writer
+        kind, *args = message
+        if kind == "start":
+            fetch_writer = FetchWriter(WarcFileWriter(**args[0]), args[1])
+            return os.getpid()
+        if kind == "write":
+            return fetch_writer.write(args[0])
+        fetch_writer.writer.close()
+        return list(fetch_writer.writer.files_written)
+
+    childprocess.serve(handle, int(sys.argv[1]), int(sys.argv[2]))

@@ -19,13 +19,10 @@ default); CONCURRENT_REQUESTS bounds the rest.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import multiprocessing
 import os
-import pickle
 import signal
-import struct
 import threading
 import time
 from collections import deque
@@ -43,13 +40,10 @@ from pipeline.extract.forkserver import worker_context
 from pipeline.items import PageItem, Precomputed
 from pipeline.normalize.forms import TextFacts
 from pipeline.stagetime import add_seconds
+from warc.childprocess import Child, Message, serve
 
 log = logging.getLogger(__name__)
 WORKER_LOG_LEVEL = logging.WARNING  # what workers send back to the crawl's log
-# CPU seconds a worker may spend on one page, far above what even a page of several MB needs, unless
-# the setting ARCHIVE_EXTRACT_MAX_SECONDS says otherwise (0: no limit).
-MAX_SECONDS = 120.0
-PIPE_BYTES = 1 << 20  # each worker's task and result pipes (Linux's default pipe-max-size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,27 +120,10 @@ def _crawl_alive() -> tuple[Connection, Connection]:
 
 
 def _serve(tasks: Connection, results: Connection, crawl_alive: Connection, max_seconds: float) -> None:
-    """A worker: a page's arguments in (pickled, in multiprocessing's framing), its JobResult out,
-    one at a time, until its task pipe closes (the pool closed it, or the crawl process is gone)."""
+    """A worker: a page's arguments in, its JobResult out, one at a time, until its task pipe closes
+    (the pool closed it, or the crawl process is gone)."""
     _start_worker(crawl_alive, max_seconds)
-    while True:
-        try:
-            arguments = pickle.loads(tasks.recv_bytes())
-        except (EOFError, OSError):
-            return
-        try:
-            answer = pickle.dumps(run_job(arguments), pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # a page that breaks the extractor, or a result that does not pickle
-            log.error("extraction failed on %s: %r", arguments[1], exc)
-            answer = pickle.dumps(failed(type(exc).__name__), pickle.HIGHEST_PROTOCOL)
-        results.send_bytes(answer)
-
-
-def _frame(data: bytes) -> bytes:
-    """`data` as Connection.send_bytes frames it (the worker reads it with recv_bytes)."""
-    if len(data) < 0x7FFFFFFF:
-        return struct.pack("!i", len(data)) + data
-    return struct.pack("!iQ", -1, len(data)) + data
+    serve(run_job, tasks.fileno(), results.fileno())
 
 
 def _spawn(max_seconds: float) -> tuple[BaseProcess, Connection, Connection]:
@@ -162,77 +139,14 @@ def _spawn(max_seconds: float) -> tuple[BaseProcess, Connection, Connection]:
         daemon=True,
     )
     process.start()
-    for end in (task_writer, result_reader):
-        _widen(end)
     task_reader.close()  # the worker's ends: closed here, so a dead worker is an end of file
     result_writer.close()
     return process, task_writer, result_reader
 
 
-def _widen(pipe: Connection) -> None:
-    """A pipe that holds a page or two whole (Linux's default holds 64 kB): the reactor writes a page
-    at once, and a worker that reads it never waits for the reactor's next turn to get the rest."""
-    try:
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (AttributeError, OSError):  # not Linux, or over the system's pipe-max-size
-        pass
-
-
 @dataclass(eq=False)
-class _Job:
-    arguments: tuple
-    future: asyncio.Future
-    tries: int = 0
-    message: bytes = b""  # the framed pickle, made once
-
-
-class _Worker(asyncio.Protocol):
-    """One worker process as the reactor sees it: the pages it holds, in the order it runs them
-    (the first is running), and its results, read from its pipe as they come."""
-
-    def __init__(self, pool: ExtractPool, process: BaseProcess) -> None:
-        self.pool = pool
-        self.process = process
-        self.held: deque[_Job] = deque()
-        self.tasks: asyncio.WriteTransport | None = None
-        self.task_pipe: Connection | None = None
-        self.received = bytearray()
-        self.gone = False
-
-    def send(self, job: _Job) -> None:
-        if not job.message:
-            job.message = _frame(pickle.dumps(job.arguments, pickle.HIGHEST_PROTOCOL))
-        self.held.append(job)
-        self.tasks.write(job.message)
-
-    def data_received(self, data: bytes) -> None:
-        self.received += data
-        while len(self.received) >= 4:
-            (size,) = struct.unpack_from("!i", self.received)
-            start = 4
-            if size == -1:
-                if len(self.received) < 12:
-                    return
-                (size,), start = struct.unpack_from("!Q", self.received, 4), 12
-            if len(self.received) < start + size:
-                return
-            result = pickle.loads(self.received[start : start + size])
-            del self.received[: start + size]
-            job = self.held.popleft()
-            if not job.future.done():
-                job.future.set_result(result)
-            self.pool.dispatch()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.pool.lost(self)
-
-    def end(self) -> None:
-        """Closes its task pipe now (a transport's close waits for the loop's next turn): the
-        worker reads the end of it once its page is done, and exits."""
-        self.gone = True
-        if self.tasks is not None:
-            self.tasks.abort()
-            self.task_pipe.close()
+class _Job(Message):
+    arguments: tuple = ()
 
 
 class ExtractPool:
@@ -251,7 +165,7 @@ class ExtractPool:
         self.stats = stats
         self.max_seconds = max_seconds
         self.queue: deque[_Job] = deque()
-        self.alive: list[_Worker] = []
+        self.alive: list[Child] = []
         self.starting = 0  # replacements being started
         self.closed = False
         self.ready: Future | None = None
@@ -275,15 +189,10 @@ class ExtractPool:
             self.workers = 0
             return
         for process, tasks, results in spawned:
-            await self._join(process, tasks, results)
+            self._join(process, tasks, results)
 
-    async def _join(self, process: BaseProcess, tasks: Connection, results: Connection) -> None:
-        loop = asyncio.get_running_loop()
-        worker = _Worker(self, process)
-        worker.task_pipe = tasks
-        worker.tasks, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, tasks)
-        await loop.connect_read_pipe(lambda: worker, results)
-        self.alive.append(worker)
+    def _join(self, process: BaseProcess, tasks: Connection, results: Connection) -> None:
+        self.alive.append(Child(process, tasks, results, self.lost))
         self.dispatch()
 
     async def run(self, arguments: tuple) -> JobResult:
@@ -293,10 +202,16 @@ class ExtractPool:
             await asyncio.shield(self.attached)
         if not self.workers or self.closed:
             return run_job(arguments)
-        job = _Job(arguments, asyncio.get_running_loop().create_future())
+        job = _Job.of(arguments, arguments=arguments)
         self.queue.append(job)
         self.dispatch()
-        return self._received(await job.future)
+        try:
+            result = await job.answer
+        except Exception as exc:  # a page that breaks the extractor, or a result that does not pickle
+            log.error("extraction failed on %s: %r", arguments[1], exc)
+            result = failed(type(exc).__name__)
+        self.dispatch()  # its worker has room for another
+        return self._received(result)
 
     def dispatch(self) -> None:
         """Hands waiting pages to the workers holding the fewest, up to two each."""
@@ -306,25 +221,17 @@ class ExtractPool:
                 return
             worker.send(self.queue.popleft())
 
-    def lost(self, worker: _Worker) -> None:
-        """A worker's result pipe closed: it died (or the pool is closing)."""
-        if worker.gone:
-            return
-        worker.end()
+    def lost(self, worker: Child, held: list[_Job]) -> None:
+        """A worker died, holding these pages."""
         self.alive.remove(worker)
         worker.process.join(timeout=1)
-        if self.closed:
-            return
-        held = list(worker.held)
         if held:
             running = held[0]
-            running.tries += 1
             if running.tries >= 2:
                 held.pop(0)
                 self._count("extract/worker_died")
                 log.error("an extraction worker died on %s: not extracted", running.arguments[1])
-                if not running.future.done():
-                    running.future.set_result(failed("worker died"))
+                running.settle(True, failed("worker died"))
             else:
                 log.warning("an extraction worker died on %s: tried once more", running.arguments[1])
         self.queue.extendleft(reversed(held))
@@ -344,13 +251,13 @@ class ExtractPool:
         if spawned is not None and self.closed:
             _close_spawned(*spawned)  # the pool closed while it started
         elif spawned is not None:
-            await self._join(*spawned)
+            self._join(*spawned)
         elif not self.alive and not self.starting:
             self.workers = 0  # none left: the waiting pages are extracted here, on this thread
             while self.queue:
                 job = self.queue.popleft()
-                if not job.future.done():
-                    job.future.set_result(run_job(job.arguments))
+                if not job.answer.done():
+                    job.settle(True, run_job(job.arguments))
 
     def _received(self, result: JobResult) -> JobResult:
         for record in result.logs:
@@ -362,10 +269,10 @@ class ExtractPool:
             self.stats.inc_value(key)
 
     def close(self) -> None:
-        """Ends the workers (their task pipes close; each ends after its page) and waits for them."""
+        """Ends the workers (their pipes close; each ends after its page) and waits for them."""
         self.closed = True
         for job in self.queue:
-            job.future.cancel()
+            job.answer.cancel()
         self.queue.clear()
         for worker in self.alive:
             worker.end()
@@ -393,7 +300,7 @@ def _close_spawned(process: BaseProcess, tasks: Connection, results: Connection)
 
 class PooledExtractPipeline:
     """Stage 1 of a crawl: ExtractPipeline's extraction, run by the pool (ARCHIVE_EXTRACT_WORKERS
-    processes; 0 extracts on the reactor thread)."""
+    processes; 0, or a reactor other than asyncio's, extracts on the reactor thread)."""
 
     def __init__(self, stage: ExtractPipeline, workers: int, max_seconds: float = 0.0) -> None:
         self.stage = stage
@@ -407,16 +314,17 @@ class PooledExtractPipeline:
     def from_crawler(cls, crawler):
         from scrapy.utils.asyncio import is_asyncio_available
 
-        if not is_asyncio_available():
-            log.warning("extraction runs on the reactor thread: the pool needs the asyncio reactor")
-            return ExtractPipeline.from_crawler(crawler)
-        return cls.configured(crawler.settings, crawler.stats)
+        stage = cls.configured(crawler.settings, crawler.stats)
+        if stage.workers and not is_asyncio_available():
+            log.warning("extraction runs on the reactor thread: its workers need the asyncio reactor")
+            stage.workers = 0
+        return stage
 
     @classmethod
     def configured(cls, settings, stats=None):
-        workers = settings.getint("ARCHIVE_EXTRACT_WORKERS", os.cpu_count() or 1)
-        max_seconds = settings.getfloat("ARCHIVE_EXTRACT_MAX_SECONDS", MAX_SECONDS)
-        return cls(ExtractPipeline.configured(settings, stats), max(workers, 0), max(max_seconds, 0.0))
+        workers = max(settings.getint("ARCHIVE_EXTRACT_WORKERS"), 0)
+        max_seconds = max(settings.getfloat("ARCHIVE_EXTRACT_MAX_SECONDS"), 0.0)
+        return cls(ExtractPipeline.configured(settings, stats), workers, max_seconds)
 
     def open_spider(self) -> None:
         self.pool = ExtractPool(self.workers, self.stats, self.max_seconds)
