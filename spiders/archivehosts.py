@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 
 # Request meta of every request to an archive host: AutoThrottle keeps its hands off the delay.
 ARCHIVE_HOST_META = {"autothrottle_dont_adjust_delay": True}
+# The public web archives that citations link to (spiders/references.py reads their copies).
+ARCHIVE_HOSTS = (
+    "web.archive.org", "archive.org", "archive.today", "archive.is", "archive.ph", "webcitation.org",
+)
 
 
 def archive_hosts(collection: Collection) -> frozenset[str]:
     """The hosts of the collection's archive sources, and the public archives citations link to."""
-    from spiders.references import ARCHIVE_HOSTS  # spiders.references imports this module's users
-
     urls = [s.cdx for s in collection.archives]
     urls += [u for s in collection.commoncrawl for u in (s.index, s.data)]
     hosts = {(urlsplit(u).hostname or "").lower() for u in urls}

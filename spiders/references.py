@@ -7,12 +7,10 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
+from spiders.archivehosts import ARCHIVE_HOSTS
 from spiders.base import DiscoverySpider
 from spiders.pages import ARCHIVE_URL, raw_archive_url
 
-ARCHIVE_HOSTS = (
-    "web.archive.org", "archive.org", "archive.today", "archive.is", "archive.ph", "webcitation.org",
-)
 # Wikipedia's reference list; other pages: any list item holding a <cite>.
 CITATION_ITEMS = "//ol[contains(@class, 'references')]/li | //div[contains(@class, 'reflist')]//li"
 
