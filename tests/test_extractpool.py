@@ -25,7 +25,7 @@ from pipeline.demo.page import FIXTURE_NOW
 from pipeline.demo.routes import route
 from pipeline.extract.article import extract_page
 from pipeline.extract.pool import ExtractPool, run_job
-from pipeline.items import PageItem, Precomputed
+from pipeline.items import PageItem
 from pipeline.normalize.comparison import content_hash
 from pipeline.normalize.forms import NormalizePipeline, canonical_url, normalize_text
 from tests.conftest import ROOT, query, run_cli
@@ -89,14 +89,14 @@ def assert_same(result, args) -> None:
     expected = extract_page(*args)
     assert result.extraction == expected
     if expected.article is None:
-        assert result.signature is None and result.facts is None
+        assert result.precomputed is None
     else:
         text = normalize_text(expected.article.text)  # what the normalize stage would store
-        assert result.facts == (text, len(text.split()), content_hash(text))
+        assert result.precomputed.facts == (text, len(text.split()), content_hash(text))
         signature = StorySignature.of(normalize_text(expected.article.text), SignatureParams())
-        assert np.array_equal(result.signature.values, signature.values)
-        assert result.signature.bands == signature.bands
-        assert result.signature.fits(normalize_text(expected.article.text), SignatureParams())
+        assert np.array_equal(result.precomputed.signature.values, signature.values)
+        assert result.precomputed.signature.bands == signature.bands
+        assert result.precomputed.signature.fits(normalize_text(expected.article.text), SignatureParams())
 
 
 @pytest.mark.parametrize("workers", [2, 0])
@@ -143,13 +143,12 @@ def test_an_item_is_normalized_alike_with_or_without_its_workers_text_facts(site
 
     results = [(args, run_job(args)) for args in pages(site, 12)]
     articles = [(args, r) for args, r in results if r.extraction.article is not None]
-    assert articles and all(r.facts is not None for _, r in articles)
+    assert articles and all(r.precomputed is not None for _, r in articles)
     for args, result in articles:
-        precomputed = Precomputed(result.facts, result.signature)
-        with_facts = normalized(args, result.extraction, precomputed)
+        with_facts = normalized(args, result.extraction, result.precomputed)
         assert with_facts == normalized(args, result.extraction, None)
         if not isinstance(with_facts, str):
-            assert with_facts[0][0] == result.facts.text and with_facts[0][1] >= 25
+            assert with_facts[0][0] == result.precomputed.facts.text and with_facts[0][1] >= 25
 
 
 def test_a_workers_job_leaves_no_garbage_behind(site):

@@ -48,14 +48,13 @@ WORKER_LOG_LEVEL = logging.WARNING  # what workers send back to the crawl's log
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
-    """One page's extraction, the signature of its normalized text, the worker's CPU seconds, and
-    the normalized text's facts (None without an article)."""
+    """One page's extraction, what was made beside it (None without an article), and the worker's
+    CPU seconds and log records."""
 
     extraction: PageExtraction
-    signature: StorySignature | None = None
+    precomputed: Precomputed | None = None
     cpu_seconds: float = 0.0
     logs: tuple[logging.LogRecord, ...] = ()
-    facts: TextFacts | None = None
 
 
 def failed(reason: str) -> JobResult:
@@ -83,16 +82,16 @@ def run_job(arguments: tuple) -> JobResult:
         signal.setitimer(signal.ITIMER_PROF, _max_seconds)  # SIGPROF's default action: exit
     try:
         extraction = extract_page(*arguments)
-        signature = facts = None
+        precomputed = None
         if extraction.article is not None:
             facts = TextFacts.of(extraction.article.text)
-            signature = StorySignature.of(facts.text, SignatureParams())
+            precomputed = Precomputed(facts, StorySignature.of(facts.text, SignatureParams()))
     finally:
         if _max_seconds:
             signal.setitimer(signal.ITIMER_PROF, 0)
     logs = tuple(_records)
     _records.clear()
-    return JobResult(extraction, signature, time.thread_time() - started, logs, facts)
+    return JobResult(extraction, precomputed, time.thread_time() - started, logs)
 
 
 def _start_worker(crawl_alive: Connection, max_seconds: float) -> None:
@@ -341,8 +340,7 @@ class PooledExtractPipeline:
             self.in_flight -= 1
         add_seconds(self.stats, "extract_wait", time.perf_counter() - started)
         add_seconds(self.stats, "extract", result.cpu_seconds)
-        if result.facts is not None and result.signature is not None:
-            item.precomputed = Precomputed(result.facts, result.signature)
+        item.precomputed = result.precomputed
         return self.stage.accept(item, result.extraction)
 
     def close_spider(self) -> None:
