@@ -16,13 +16,11 @@ from .common import (
     clock,
     comments_for,
     esc,
-    host_articles,
-    known_sections,
+    fronts,
     long_date,
     most_read,
     paragraphs_html,
     related,
-    section_pages,
     slugify,
     tz_abbr,
 )
@@ -148,7 +146,7 @@ def render_article(site: Site, page: Page) -> str:
     return _shell(f"{page.title} | {NAME}", page.url, main)
 
 
-def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
+def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title: str) -> str:
     items = (
         "\n".join(
             f'    <article class="bw-card"><h2><a href="{esc(p.url)}">{esc(p.title)}</a></h2>'
@@ -164,23 +162,7 @@ def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str
     )
 
 
-def render_home(site: Site) -> str:
-    return _listing(
-        "Latest",
-        host_articles(site, HOST)[:20],
-        f"{BASE}/",
-        f"{NAME} - Technology news and analysis",
-    )
-
-
-def render_section(site: Site, slug: str) -> str | None:
-    sections = known_sections(site, HOST, NAV)
-    if slug not in sections:
-        return None
-    name = sections[slug]
-    return _listing(
-        name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
-    )
+render_home, render_section = fronts(HOST, NAME, NAV, _listing, "Latest", f"{NAME} - Technology news and analysis")
 
 
 OUTLET = Outlet(

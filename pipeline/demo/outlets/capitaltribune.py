@@ -17,13 +17,11 @@ from .common import (
     and_join,
     clock,
     esc,
-    host_articles,
-    known_sections,
+    fronts,
     long_date,
     most_read,
     paragraphs_html,
     related,
-    section_pages,
     slugify,
     tz_abbr,
 )
@@ -140,7 +138,7 @@ def render_article(site: Site, page: Page) -> str:
     return _shell(f"{page.title} | {NAME}", page.url, main)
 
 
-def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
+def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title: str) -> str:
     items = (
         "\n".join(
             f'    <div class="headline-item"><a href="{esc(p.url)}">{esc(p.title)}</a> <span class="stamp">{long_date(p.published)}</span></div>'
@@ -153,23 +151,7 @@ def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str
     )
 
 
-def render_home(site: Site) -> str:
-    return _listing(
-        "Top Stories",
-        host_articles(site, HOST)[:20],
-        f"{BASE}/",
-        f"{NAME} - Washington and the Nation",
-    )
-
-
-def render_section(site: Site, slug: str) -> str | None:
-    sections = known_sections(site, HOST, NAV)
-    if slug not in sections:
-        return None
-    name = sections[slug]
-    return _listing(
-        name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
-    )
+render_home, render_section = fronts(HOST, NAME, NAV, _listing, "Top Stories", f"{NAME} - Washington and the Nation")
 
 
 OUTLET = Outlet(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
@@ -119,6 +120,31 @@ def known_sections(site: Site, host: str, nav: tuple[str, ...] | list[str]) -> d
     for page in host_articles(site, host):
         sections.setdefault(page.section_slug, page.section)
     return sections
+
+
+# An outlet's listing page: (site, heading, pages, canonical URL, <title>) -> HTML.
+Listing = Callable[["Site", str, "list[Page]", str, str], str]
+
+
+def fronts(
+    host: str, name: str, nav: tuple[str, ...], listing: Listing, heading: str, title: str
+) -> tuple[Callable[[Site], str], Callable[[Site, str], str | None]]:
+    """An outlet's home page (its 20 latest articles under `heading` and `title`) and its section
+    pages (None for a section it does not have), each drawn by its `listing`."""
+    base = f"http://{host}"
+
+    def render_home(site: Site) -> str:
+        return listing(site, heading, host_articles(site, host)[:20], f"{base}/", title)
+
+    def render_section(site: Site, slug: str) -> str | None:
+        sections = known_sections(site, host, nav)
+        if slug not in sections:
+            return None
+        section = sections[slug]
+        pages = section_pages(site, host, slug)
+        return listing(site, section, pages, f"{base}/section/{slug}/", f"{section} | {name}")
+
+    return render_home, render_section
 
 
 _COMMENTERS = (

@@ -16,12 +16,10 @@ from .common import (
     and_join,
     clock,
     esc,
-    host_articles,
-    known_sections,
+    fronts,
     most_read,
     paragraphs_html,
     related,
-    section_pages,
     slugify,
 )
 
@@ -135,7 +133,7 @@ def render_article(site: Site, page: Page) -> str:
     return _shell(f"{page.title} | {NAME}", page.url, main, "\n".join(head) + "\n")
 
 
-def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
+def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title: str) -> str:
     items = "\n".join(
         f'  <li><a href="{esc(p.url)}">{esc(p.title)}</a> <span>{_ap(p.published)}</span></li>'
         for p in pages
@@ -144,23 +142,7 @@ def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str
     return _shell(title, canonical, main)
 
 
-def render_home(site: Site) -> str:
-    return _listing(
-        "Latest stories",
-        host_articles(site, HOST)[:20],
-        f"{BASE}/",
-        f"{NAME} | Breaking news from around the world",
-    )
-
-
-def render_section(site: Site, slug: str) -> str | None:
-    sections = known_sections(site, HOST, NAV)
-    if slug not in sections:
-        return None
-    name = sections[slug]
-    return _listing(
-        name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
-    )
+render_home, render_section = fronts(HOST, NAME, NAV, _listing, "Latest stories", f"{NAME} | Breaking news from around the world")
 
 
 OUTLET = Outlet(

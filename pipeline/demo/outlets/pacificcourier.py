@@ -17,14 +17,12 @@ from .common import (
     clock,
     comments_for,
     esc,
-    host_articles,
+    fronts,
     json_ld,
-    known_sections,
     long_date,
     most_read,
     paragraphs_html,
     related,
-    section_pages,
     slugify,
     tz_abbr,
 )
@@ -190,7 +188,7 @@ def render_article(site: Site, page: Page) -> str:
     return _shell(f"{page.title} | {NAME}", page.url, main, head)
 
 
-def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str:
+def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title: str) -> str:
     items = (
         "\n".join(
             f'      <li class="pc-teaser"><a href="{esc(p.url)}"><h2>{esc(p.title)}</h2></a>'
@@ -208,25 +206,7 @@ def _listing(heading: str, pages: list[Page], canonical: str, title: str) -> str
     return _shell(title, canonical, main)
 
 
-def render_home(site: Site) -> str:
-    return _listing(
-        "Latest news",
-        host_articles(site, HOST)[:20],
-        f"{BASE}/",
-        f"{NAME}: Los Angeles news, California and the world",
-    )
-
-
-def render_section(site: Site, slug: str) -> str | None:
-    sections = known_sections(site, HOST, NAV)
-    if slug not in sections:
-        return None
-    return _listing(
-        sections[slug],
-        section_pages(site, HOST, slug),
-        f"{BASE}/section/{slug}/",
-        f"{sections[slug]} | {NAME}",
-    )
+render_home, render_section = fronts(HOST, NAME, NAV, _listing, "Latest news", f"{NAME}: Los Angeles news, California and the world")
 
 
 OUTLET = Outlet(

@@ -16,13 +16,11 @@ from .common import (
     and_join,
     clock,
     esc,
-    host_articles,
-    known_sections,
+    fronts,
     long_date,
     most_read,
     paragraphs_html,
     related,
-    section_pages,
     slugify,
     tz_abbr,
 )
@@ -191,24 +189,7 @@ def _listing(site: Site, heading: str, pages: list[Page], canonical: str, title:
     return _shell(title, canonical, main)
 
 
-def render_home(site: Site) -> str:
-    return _listing(
-        site,
-        "Latest",
-        host_articles(site, HOST)[:20],
-        f"{BASE}/",
-        f"{NAME} | Entertainment Industry News",
-    )
-
-
-def render_section(site: Site, slug: str) -> str | None:
-    sections = known_sections(site, HOST, NAV)
-    if slug not in sections:
-        return None
-    name = sections[slug]
-    return _listing(
-        site, name, section_pages(site, HOST, slug), f"{BASE}/section/{slug}/", f"{name} | {NAME}"
-    )
+render_home, render_section = fronts(HOST, NAME, NAV, _listing, "Latest", f"{NAME} | Entertainment Industry News")
 
 
 OUTLET = Outlet(
