@@ -26,7 +26,7 @@ import trafilatura
 from scrapy.exceptions import DropItem
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from pipeline.extract import dates, metadata, pagekind
+from pipeline.extract import dates, linklists, metadata, pagekind
 from pipeline.extract.bodytext import (
     AGREEMENT,
     GLUE_SLACK,
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
 # Our own rules on top of the libraries; bump when a change here changes any output field.
-RULES_VERSION = "6"
+RULES_VERSION = "7"
 FAVOR = ("balanced", "precision", "recall")
 # Above this the page is a data dump or an endless listing, not an article; the WARC keeps it.
 MAX_PAGE_CHARS = 5_000_000
@@ -80,6 +80,13 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "glue_slack": GLUE_SLACK,
             "teaser_words": TEASER_WORDS,
             "short_line_words": SHORT_LINE_WORDS,
+        },
+        "link_lists": {
+            "used": favor != "recall",
+            "link_share": linklists.LINK_SHARE,
+            "min_run": linklists.MIN_RUN,
+            "label_words": linklists.LABEL_WORDS,
+            "prose_words": linklists.PROSE_WORDS,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],
@@ -197,6 +204,8 @@ def _extract_page(
     page = read_page(tree, url)
     lines = extract_body(html, url, favor).lines
     title = metadata.title(page, lines)
+    if favor != "recall":  # a precision device, as the readability check is
+        lines = linklists.without_link_lists(lines, linklists.link_texts(tree, url))
     site_name = metadata.site_name(page)
     authors = page_authors(page, site_name)
     dek = metadata.dek(
