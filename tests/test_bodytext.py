@@ -129,6 +129,18 @@ def test_a_lede_only_readability_found_is_put_back_above_the_article():
     assert reconcile(lines, ["Photo: city museum", lede, *BEFORE, *AFTER]) == [lede, *BEFORE, *AFTER]
 
 
+def test_a_lede_goes_back_above_a_line_that_holds_several_paragraphs():
+    """An old site's article in one container of loose text: trafilatura writes its paragraphs as one
+    line and leaves out the lede standing before the container; readability has it, and it goes back
+    above that line."""
+    lede = (
+        "The old harbour bridge will close to cars next spring after a vote that ended months of "
+        "argument, the council said on Tuesday."
+    )
+    glued = " ".join([*BEFORE, *AFTER])
+    assert reconcile([glued, "Lottery numbers | 20, 23, 25"], [lede, *BEFORE, *AFTER]) == [lede, glued]
+
+
 def test_a_lede_comes_back_through_the_whole_extraction():
     html = page(f'<div class="dateline"><span>{BEFORE[0]}</span></div><div class="story">', "").replace(
         "</article>", f"{paragraphs(BEFORE[1:] + AFTER)}</div></article>"

@@ -347,20 +347,29 @@ def with_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[s
     trafilatura's text."""
     text = _compact("".join(lines))
     lede: list[str] = []
-    anchor: set[str] = set()
+    anchor = None
     for paragraph in reference:
         if _shared(paragraph, text):
-            anchor = set(_words(paragraph))
+            anchor = paragraph
             break
         if _lede_like(paragraph):
             lede.append(paragraph)
     if not (lede and anchor):
         return kept
     for i, line in enumerate(kept):
-        words = _words(line)
-        if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+        if _holds(line, anchor):
             return kept[:i] + lede + kept[i:]
     return kept
+
+
+def _holds(line: str, paragraph: str) -> bool:
+    """Whether a line of trafilatura's is, or holds, a paragraph of readability's: most of its words
+    are the paragraph's, or the paragraph's start stands in it (a line of several paragraphs)."""
+    words = _words(line)
+    anchor = set(_words(paragraph))
+    if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+        return True
+    return _shared(paragraph, _compact(line))
 
 
 def with_tail(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
@@ -376,6 +385,9 @@ def with_tail(kept: list[str], lines: list[str], reference: list[str]) -> list[s
             tail.append(paragraph)
         elif len(_words(paragraph)) >= LEDE_SKIP_WORDS:
             break
+    # matched on words only: a line of trafilatura's holding the paragraph and more (all of an
+    # article glued together) means trafilatura did not stop early; readability's block then runs
+    # on into the comments
     anchor = set(_words(reference[last]))
     for i in range(len(kept) - 1, -1, -1):
         words = _words(kept[i])
@@ -393,10 +405,8 @@ def with_gaps(kept: list[str], lines: list[str], reference: list[str]) -> list[s
     result = list(kept)
     for before, after in zip(shared, shared[1:]):
         missed = [p for p in reference[before + 1 : after] if _lede_like(p) and p not in result]
-        anchor = set(_words(reference[before]))
         for i, line in enumerate(result if missed else []):
-            words = _words(line)
-            if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+            if _holds(line, reference[before]):
                 result[i + 1 : i + 1] = missed
                 break
     return result
