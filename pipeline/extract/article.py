@@ -5,7 +5,9 @@ has none.
 extract` all call it with the archived bytes and get the same fields. The parts, each a module:
 
 - charset.py: bytes to text (declared charset checked against the bytes; mojibake repaired);
-- bodytext.py: the body paragraphs (trafilatura, checked against readability);
+- bodytext.py: the body paragraphs (trafilatura, checked against readability), ending where
+  readers' comments begin (comments.py);
+- linklists.py: lists of the site's own links (menus, related stories) taken out of the body;
 - pagekind.py: the kind of page (article, brief, listing, liveblog, video) and its access (open,
   paywalled, teaser), or why it holds no article (home page, index or video page without prose, ...);
 - pagemeta.py: what the page states in markup (JSON-LD, meta tags, microdata), read once;
@@ -26,7 +28,7 @@ import trafilatura
 from scrapy.exceptions import DropItem
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from pipeline.extract import dates, linklists, metadata, pagekind
+from pipeline.extract import comments, dates, linklists, metadata, pagekind
 from pipeline.extract.bodytext import (
     AGREEMENT,
     GLUE_SLACK,
@@ -80,6 +82,11 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "glue_slack": GLUE_SLACK,
             "teaser_words": TEASER_WORDS,
             "short_line_words": SHORT_LINE_WORDS,
+        },
+        "comments_cut": {
+            "used": favor != "recall",
+            "heading_words": comments.HEADING_WORDS,
+            "prose_before": comments.PROSE_BEFORE,
         },
         "link_lists": {
             "used": favor != "recall",

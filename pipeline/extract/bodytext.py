@@ -27,6 +27,8 @@ import lxml.html
 import trafilatura
 from trafilatura.readability_lxml import Document as Readability
 
+from pipeline.extract.comments import before_comments
+
 log = logging.getLogger(__name__)
 
 # Recorded in extractor_settings: each changes the text.
@@ -218,7 +220,9 @@ def extract_body(html: str, url: str, favor: str = "balanced") -> Body:
     lines = _trafilatura_lines(html, url, favor)
     if favor == "recall" and lines:
         return Body(tuple(lines), "trafilatura")
+    lines = before_comments(lines)
     reference = _readability_lines(html, url) if len(html) <= READABILITY_MAX_CHARS or not lines else []
+    reference = before_comments(reference)
     if not lines:
         return Body(tuple(reference), "readability" if reference else "trafilatura")
     kept = reconcile(lines, reference)

@@ -1,0 +1,52 @@
+"""Where the readers' comments below an article begin, when an extractor's text runs on into them.
+
+trafilatura leaves out comment sections it recognises by their markup; older sites mark theirs with
+nothing, and readability's block, or a container of loose text trafilatura writes as one line, then
+holds the article and the comments after it. Such a section opens with a heading of its own
+("Comments", "Post a comment", "Comments are now closed for this story", "Have your say"). The text
+ends at the first such heading that stands below the article's prose (PROSE_BEFORE paragraphs of
+it): the same words above the article are a link to the comments, not their start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+HEADING = re.compile(
+    r"^(?:\d+\s+)?(?:readers?'?\s+|user\s+|your\s+)?comments?(?:\s*\(\d+\))?\s*:?$"
+    r"|^(?:post|leave|add|write|submit|make)\s+(?:a|your|new)\s+comments?\b"
+    r"|^comments?\s+(?:are|is|have\s+been)\s+(?:now\s+)?closed\b"
+    r"|^(?:have\s+your\s+say|join\s+the\s+(?:discussion|conversation)|discuss\s+this\s+(?:story|article))\b"
+    r"|^\d+\s+(?:comments?|responses?|replies)\s+(?:to|on|so\s+far)\b",
+    re.I,
+)
+HEADING_WORDS = 8  # a comment section's heading is short
+PROSE_BEFORE = 2  # paragraphs of prose above the heading: it stands below the article
+PROSE_WORDS = 8
+_PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb)\]\u3002\uff01\uff1f]$")
+
+
+def _heading(line: str) -> bool:
+    line = line.strip()
+    return len(line.split()) <= HEADING_WORDS and HEADING.match(line) is not None and _ends(line)
+
+
+def _ends(line: str) -> bool:
+    """The heading is the whole line ("Comments (12)", "Have your say on this story"), not the
+    opening words of a sentence ("Comments made by the minister ...": a line of prose)."""
+    return _PROSE_END.search(line) is None or line.endswith(")")
+
+
+def _prose(line: str) -> bool:
+    return len(line.split()) >= PROSE_WORDS and _PROSE_END.search(line) is not None
+
+
+def before_comments(lines: Sequence[str]) -> list[str]:
+    """The lines above the comment section's heading, or all of them when there is none."""
+    prose = 0
+    for i, line in enumerate(lines):
+        if prose >= PROSE_BEFORE and _heading(line):
+            return list(lines[:i])
+        prose += _prose(line)
+    return list(lines)
