@@ -5,6 +5,7 @@ has none.
 extract` all call it with the archived bytes and get the same fields. The parts, each a module:
 
 - charset.py: bytes to text (declared charset checked against the bytes; mojibake repaired);
+- markup.py: markup read the way browsers read it (content after `</html>` kept);
 - bodytext.py: the body paragraphs (trafilatura, checked against readability), ending where
   readers' comments begin (comments.py);
 - linklists.py: lists of the site's own links (menus, related stories) taken out of the body;
@@ -28,7 +29,7 @@ import trafilatura
 from scrapy.exceptions import DropItem
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from pipeline.extract import comments, dates, linklists, metadata, pagekind
+from pipeline.extract import comments, dates, linklists, markup, metadata, pagekind
 from pipeline.extract.bodytext import (
     AGREEMENT,
     GLUE_SLACK,
@@ -203,6 +204,9 @@ def _extract_page(
     html, repaired = repair_mojibake(html)
     if repaired:
         fixes.append("mojibake repaired (ftfy)")
+    html, reopened = markup.with_trailing_content(html)
+    if reopened:
+        fixes.append(markup.FIX)
     tree = parse_html(html) if html.strip() else None
     if tree is None or not tree.xpath("normalize-space(//body)"):
         return PageExtraction(None, "empty page", fixes=tuple(fixes))
