@@ -66,6 +66,12 @@ def test_a_run_of_links_goes_with_the_labels_between_them_and_its_heading():
     assert without(lines, SECTIONS) == BEFORE
 
 
+def test_a_list_of_headlines_with_their_source_and_time_goes():
+    stamps = [f"Wire News | Wed, Jan 16 2008, 07:{m} GMT" for m in (50, 42, 40)]
+    lines = [*BEFORE, "Breaking News", *(x for pair in zip(RELATED, stamps) for x in pair), AFTER[0]]
+    assert without(lines, RELATED) == [*BEFORE, AFTER[0]]
+
+
 def test_two_links_between_paragraphs_are_not_a_list():
     lines = [BEFORE[0], "News", "Sport", BEFORE[1]]
     assert without(lines, SECTIONS) == lines

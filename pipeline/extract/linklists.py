@@ -5,7 +5,8 @@ Both trafilatura and readability keep such a list when it sits in the article's 
 lines: each is then a short text, and nothing in the text alone tells it from a subheading. The page
 does: each such line is the text of a link to the same site. So the page's link texts are read from
 its tree, and a run of lines that are such links (LINK_SHARE of their letters and digits), with the
-short labels between them ("Akron Zips:", "(31 Dec 07 |"), goes when it holds MIN_RUN links or more,
+short lines of no sentence between them ("Akron Zips:", "(31 Dec 07 |", "Wire News | Wed, Jan 16
+2008, 07:50 GMT"), goes when it holds MIN_RUN links or more,
 with the heading just above it ("Related to this story:"). Link lines that open or close the text
 ("Send this article to a friend", "Back to top") go too, without the lines beside them.
 
@@ -28,7 +29,10 @@ from courlan import extract_domain
 
 LINK_SHARE = 0.95  # of a line's letters and digits inside link texts: a link line
 MIN_RUN = 3  # link lines in one run (labels between them aside) for the run to be a list
-LABEL_WORDS = 5  # up to this, a line of no sentence between links is the list's label or heading
+LABEL_WORDS = 5  # up to this, a line of no sentence above a list is its heading
+# up to this, a line of no sentence between two links is part of the list: a label, a source and
+# time stamp ("Thomson Financial News | Wed, Jan 16 2008, 07:50 GMT")
+ITEM_WORDS = 12
 PROSE_WORDS = 8  # a line of this many words ending a sentence is prose: the text must keep one
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u3002\uff01\uff1f]$")
 _LETTERS = re.compile(r"\w+")
@@ -93,8 +97,8 @@ def link_share(line: str, links: Iterable[str]) -> float:
     return inside / total if total else 0.0
 
 
-def _label(line: str) -> bool:
-    return len(line.split()) <= LABEL_WORDS and not _SENTENCE_END.search(line)
+def _label(line: str, words: int = LABEL_WORDS) -> bool:
+    return len(line.split()) <= words and not _SENTENCE_END.search(line)
 
 
 def _prose(line: str) -> bool:
@@ -114,13 +118,16 @@ def without_link_lists(lines: Sequence[str], links: frozenset[str]) -> tuple[str
             continue
         # a run: link lines, and labels between them
         end, last_link, count = i, i, 0
-        while end < len(lines) and (linked[end] or _label(lines[end])):
+        while end < len(lines) and (linked[end] or _label(lines[end], ITEM_WORDS)):
             if linked[end]:
                 last_link, count = end, count + 1
             end += 1
         if count >= MIN_RUN:  # a list, with its heading
             start = i - 1 if i > 0 and _label(lines[i - 1]) else i
-            drop[start : last_link + 1] = [True] * (last_link + 1 - start)
+            # items of a link and a line under it each (a source and time): the last one's line too
+            paired = all(linked[k] == ((k - i) % 2 == 0) for k in range(i, last_link + 1))
+            stop = last_link + 2 if paired and last_link + 1 < end else last_link + 1
+            drop[start:stop] = [True] * (stop - start)
         elif i == 0 or last_link == len(lines) - 1:  # links opening or closing the text
             for k in range(i, last_link + 1):
                 drop[k] = linked[k]
