@@ -27,7 +27,9 @@ def old_site_page(heading: str) -> str:
 </td></tr></table></body></html>"""
 
 
-@pytest.mark.parametrize("heading", ["Comments are now closed for this story", "Reader comments (3)", "Have your say"])
+@pytest.mark.parametrize(
+    "heading", ["Comments are now closed for this story", "Reader comments (3)", "Have your say", "What do you think?"]
+)
 def test_comments_below_the_article_are_not_its_text(heading):
     text = extract_body(old_site_page(heading), URL).text
     assert all(p in text for p in [*BEFORE, *AFTER])

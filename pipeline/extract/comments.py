@@ -3,7 +3,8 @@
 trafilatura leaves out comment sections it recognises by their markup; older sites mark theirs with
 nothing, and readability's block, or a container of loose text trafilatura writes as one line, then
 holds the article and the comments after it. Such a section opens with a heading of its own
-("Comments", "Post a comment", "Comments are now closed for this story", "Have your say"). The text
+("Comments", "Post a comment", "Comments are now closed for this story", "Have your say", "What do
+you think?"). The text
 ends at the first such heading that stands below the article's prose (PROSE_BEFORE paragraphs of
 it): the same words above the article are a link to the comments, not their start.
 """
@@ -18,6 +19,7 @@ HEADING = re.compile(
     r"|^(?:post|leave|add|write|submit|make)\s+(?:a|your|new)\s+comments?\b"
     r"|^comments?\s+(?:are|is|have\s+been)\s+(?:now\s+)?closed\b"
     r"|^(?:have\s+your\s+say|join\s+the\s+(?:discussion|conversation)|discuss\s+this\s+(?:story|article))\b"
+    r"|^what\s+(?:do\s+)?you\s+think\W*$"
     r"|^\d+\s+(?:comments?|responses?|replies)\s+(?:to|on|so\s+far)\b",
     re.I,
 )
@@ -29,13 +31,7 @@ _PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb)\]\u3002\uff01\uff1f]$")
 
 def _heading(line: str) -> bool:
     line = line.strip()
-    return len(line.split()) <= HEADING_WORDS and HEADING.match(line) is not None and _ends(line)
-
-
-def _ends(line: str) -> bool:
-    """The heading is the whole line ("Comments (12)", "Have your say on this story"), not the
-    opening words of a sentence ("Comments made by the minister ...": a line of prose)."""
-    return _PROSE_END.search(line) is None or line.endswith(")")
+    return len(line.split()) <= HEADING_WORDS and HEADING.match(line) is not None
 
 
 def _prose(line: str) -> bool:
