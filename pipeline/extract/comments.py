@@ -4,9 +4,9 @@ trafilatura leaves out comment sections it recognises by their markup; older sit
 nothing, and readability's block, or a container of loose text trafilatura writes as one line, then
 holds the article and the comments after it. Such a section opens with a heading of its own
 ("Comments", "Post a comment", "Comments are now closed for this story", "Have your say", "What do
-you think?"). The text
-ends at the first such heading that stands below the article's prose (PROSE_BEFORE paragraphs of
-it): the same words above the article are a link to the comments, not their start.
+you think?"). The text ends at the first such heading that stands below the article's prose
+(PROSE_BEFORE paragraphs of it): the same words above the article are a link to the comments, not
+their start.
 """
 
 from __future__ import annotations
