@@ -6,14 +6,14 @@ lines: each is then a short text, and nothing in the text alone tells it from a 
 does: each such line is the text of a link to the same site. So the page's link texts are read from
 its tree, and a run of lines that are such links (LINK_SHARE of their letters and digits), with the
 short lines of no sentence between them ("Akron Zips:", "(31 Dec 07 |", "Wire News | Wed, Jan 16
-2008, 07:50 GMT"), goes when it holds MIN_RUN links or more,
+2008, 07:50 GMT"), goes when it holds MIN_RUN links or more, at most one other line for each,
 with the heading just above it ("Related to this story:"). Link lines that open or close the text
 ("Send this article to a friend", "Back to top") go too, without the lines beside them.
 
 Links to other sites are left out: a list of those is the article's own (the offers a deals post
 lists, the places a travel piece names). A line of prose is never taken for a link line, and when
-no prose would be left the lines are returned as they were: a page that is itself a list of links
-is for the page-kind rules to judge.
+nothing would be left the lines are returned as they were: a page that is itself a list of links is
+for the page-kind rules to judge.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def without_link_lists(lines: Sequence[str], links: frozenset[str]) -> tuple[str
             if linked[end]:
                 last_link, count = end, count + 1
             end += 1
-        if count >= MIN_RUN:  # a list, with its heading
+        # a list, with its heading: links, and at most one other line for each
+        if count >= MIN_RUN and 2 * count >= last_link + 1 - i:
             start = i - 1 if i > 0 and _label(lines[i - 1]) else i
             # items of a link and a line under it each (a source and time): the last one's line too
             paired = all(linked[k] == ((k - i) % 2 == 0) for k in range(i, last_link + 1))
@@ -133,4 +134,4 @@ def without_link_lists(lines: Sequence[str], links: frozenset[str]) -> tuple[str
                 drop[k] = linked[k]
         i = last_link + 1
     kept = tuple(line for line, gone in zip(lines, drop) if not gone)
-    return kept if any(_prose(line) for line in kept) else tuple(lines)
+    return kept or tuple(lines)

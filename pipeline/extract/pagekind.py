@@ -151,7 +151,7 @@ def classify(
             return Verdict("paywall stub")
     elif not lines:
         return Verdict("no article text")
-    elif size < MIN_WORDS and not prose:
+    elif size < MIN_WORDS and not prose and not (title and page_types(page) & ARTICLE_TYPES):
         return Verdict("too short")
     if "liveblogposting" in page_types(page):
         kind = "liveblog"
