@@ -25,7 +25,9 @@ teaser (it says so and gives less: the headline and the lede or standfirst, kept
 
 No article (a capture only, with the reason): home page (the URL path is the site root); video
 page, index page (as above, without prose); paywall stub (paywalled, but no headline, or no lede
-or standfirst of PROSE_SENTENCE_WORDS words); no article text; too short (under MIN_WORDS, no prose).
+or standfirst of PROSE_SENTENCE_WORDS words); no article text; too short (under MIN_WORDS, no prose,
+and no headline on a page that declares itself an article in og:type or JSON-LD: such a post of a
+few lines is a brief).
 """
 
 from __future__ import annotations
