@@ -23,6 +23,7 @@ from pipeline.extract.article import (
     extract_page,
     extractor_settings,
 )
+from pipeline.demo.outlets import OUTLETS
 from pipeline.demo.page import FIXTURE_NOW, slugify
 from pipeline.demo.routes import route
 from pipeline.extract.cli import FIELDS
@@ -72,7 +73,7 @@ def test_rolling_stone_keeps_headline_dek_and_body_and_drops_the_chrome(site):
     article = result.article
     assert article.title == page.title
     assert article.dek == page.dek
-    assert article.text.split("\n") == list(page.paragraphs)
+    assert article.text.split("\n") == page.text_lines(standfirst_shown=True)
     assert article.site_name == "Rolling Stone"
     # the caption, its alt text doubled, the credit and the tag list: none of it, unless the
     # article's own words say the same (the alt text is a name the story uses)
@@ -93,7 +94,8 @@ def test_every_article_keeps_its_paragraphs_and_nothing_else(site):
             continue
         article = served(site, page).article
         assert article is not None, page.url
-        assert article.text.split("\n") == list(page.paragraphs), page.url
+        shown = OUTLETS[page.host].prints_standfirst
+        assert article.text.split("\n") == page.text_lines(shown), page.url
         assert article.language == "en", page.url
 
 
@@ -117,7 +119,8 @@ def test_a_paywall_stub_is_a_teaser_with_what_the_page_gives(site):
         assert (article.access, article.page_kind) == ("teaser", "article"), page.url
         assert (article.title, article.dek, article.published_at) == (page.title, page.dek, page.published)
         assert article.authors == list(page.authors)
-        assert article.text.split("\n") == list(page.paragraphs), page.url  # the lede, no prompt
+        # the standfirst and the lede, no prompt
+        assert article.text.split("\n") == page.text_lines(standfirst_shown=True), page.url
 
 
 def test_home_and_section_pages_are_not_articles(site):
@@ -246,22 +249,42 @@ def test_a_long_page_under_the_limit_is_extracted():
     assert article.text.split("\n") == paragraphs
 
 
-def test_a_marked_standfirst_leaves_the_body_and_a_description_copying_the_lede_does_not():
-    """The standfirst the page marks (class "standfirst") is `dek`, not body text; a meta description
-    that copies the first paragraph below a kicker is that paragraph, which the body keeps."""
+def test_a_marked_standfirst_is_dek_and_stays_the_texts_opening_and_a_description_copying_the_lede_is_kept_once():
+    """The standfirst the page marks (class "standfirst") is `dek`, and stays at the top of the text:
+    the outlet published it as the article's opening. A byline under it goes. A meta description
+    that copies the first paragraph below a kicker is that paragraph, which the body keeps once."""
+    standfirst = "The studio shut its network down after the attack, and staff were sent home."
     paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
     marked = html_page(
-        '<article><h1>A headline</h1><p class="standfirst">The studio shut its network down after the '
-        f"attack, and staff were sent home.</p>{paragraphs}</article>"
+        f'<article><h1>A headline</h1><p class="standfirst">{standfirst}</p>'
+        f'<p class="byline">By Dana Whitfield</p>{paragraphs}</article>',
+        '<meta name="author" content="Dana Whitfield">',
     )
     article = extract_page(marked, "http://x.test/a/1").article
-    assert article.dek == "The studio shut its network down after the attack, and staff were sent home."
-    assert article.text.split("\n") == PARAGRAPHS
+    assert article.dek == standfirst
+    assert article.text.split("\n") == [standfirst, *PARAGRAPHS]
     copied = html_page(
         f"<article><p>Exclusive</p><h1>A headline</h1>{paragraphs}</article>",
         f'<meta name="description" content="{PARAGRAPHS[0]}">',
     )
     article = extract_page(copied, "http://x.test/a/1").article
+    assert article.text.split("\n") == PARAGRAPHS
+
+
+def test_a_standfirst_printed_as_a_subheading_under_the_headline_opens_the_text_and_a_strapline_elsewhere_does_not():
+    """Extractors leave out a standfirst set as a heading (<h2 class="dek">); printed just under the
+    headline it is the article's opening all the same. A marked element away from the headline (a
+    section's strapline in the sidebar) is no part of the text."""
+    standfirst = "The studio shut its network down after the attack, and staff were sent home."
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    under = html_page(f'<article><h1>A headline</h1><h2 class="dek">{standfirst}</h2>{paragraphs}</article>')
+    article = extract_page(under, "http://x.test/a/1").article
+    assert article.text.split("\n") == [standfirst, *PARAGRAPHS]
+    elsewhere = html_page(
+        f'<article><h1>A headline</h1>{paragraphs}</article><div><p class="standfirst">{standfirst}</p></div>'
+    )
+    article = extract_page(elsewhere, "http://x.test/a/1").article
+    assert article.dek == standfirst
     assert article.text.split("\n") == PARAGRAPHS
 
 
@@ -364,7 +387,7 @@ def test_extract_command_prints_what_the_pipeline_stores(site, tmp_path, capsys)
     assert set(first) == {"path", *FIELDS}
     assert {k: v for k, v in first.items() if k != "path"} == {k: v for k, v in second.items() if k != "path"}
     assert first["title"] == page.title and first["reason"] is None
-    assert first["text"].split("\n") == list(page.paragraphs)
+    assert first["text"].split("\n") == page.text_lines(standfirst_shown=True)
     assert first["word_count"] == len(first["text"].split())
     assert first["published_at"] == page.published.isoformat()
     assert first["tags"] == list(page.tags)
@@ -417,13 +440,17 @@ def test_an_unexpected_error_is_a_reason_not_a_crash(monkeypatch):
 
 
 def test_amp_print_and_mobile_variants_give_the_same_article(site):
+    """The same paragraphs, headline, authors and dates; the standfirst opens the text where the
+    variant prints it (the print page does, AMP and mobile pages do not)."""
     for url, page in getattr(site, "variant_pages", {}).items():
         parts = urlsplit(url)
         response = route(site, parts.hostname, parts.path, parts.query)
         result = extract_page(response.body, url, content_type=response.content_type, captured_at=FIXTURE_NOW)
         article = result.article
         assert article is not None, url
-        assert article.text.split("\n") == list(page.paragraphs), url
+        kind = next(k for k in page.variants if page.variant_url(k) == url)
+        shown = kind == "print" or (kind == "index" and OUTLETS[page.host].prints_standfirst)
+        assert article.text.split("\n") == page.text_lines(shown), url
         assert (article.title, article.authors, article.published_at) == (
             page.title,
             list(page.authors),

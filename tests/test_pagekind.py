@@ -81,7 +81,7 @@ def test_a_paywalled_page_with_headline_and_lede_is_a_teaser_article():
     article = result.article
     assert result.reason is None
     assert (article.access, article.page_kind) == ("teaser", "article")
-    assert (article.title, article.dek, article.text) == (HEADLINE, DEK, LEDE)
+    assert (article.title, article.dek, article.text) == (HEADLINE, DEK, f"{DEK}\n{LEDE}")
     assert article.published_at == dt.datetime(2014, 12, 18, 14, 30, tzinfo=dt.UTC)
 
 

@@ -74,6 +74,12 @@ class Page:
     editions: tuple[Edition, ...] = field(default=(), repr=False)  # edition 1 first, ascending
     edition: int = 1
 
+    def text_lines(self, standfirst_shown: bool) -> list[str]:
+        """The article's text as the corpus stores it: the standfirst first where the page prints it
+        under the headline (``Outlet.prints_standfirst``; print and paywall pages do, AMP and
+        mobile pages do not), then the paragraphs."""
+        return [self.dek, *self.paragraphs] if standfirst_shown and self.dek else list(self.paragraphs)
+
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.published
@@ -84,7 +90,7 @@ class Page:
 
     @property
     def text(self) -> str:
-        """The body as plain text, one paragraph a line (what an ideal extractor returns)."""
+        """The body as plain text, one paragraph a line (the paragraphs only, standfirst aside)."""
         return "\n".join(self.paragraphs)
 
     # editions

@@ -84,6 +84,8 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "teaser_words": TEASER_WORDS,
             "short_line_words": SHORT_LINE_WORDS,
         },
+        # the standfirst stays in the text; one printed under the headline opens it
+        "standfirst": {"in_text": True, "headline_reach": metadata.HEADLINE_REACH},
         "comments_cut": {
             "used": favor != "recall",
             "heading_words": comments.HEADING_WORDS,
@@ -137,29 +139,35 @@ def _comparable(text: str | None) -> str:
 def _body_only(
     lines: tuple[str, ...], title: str | None, dek: str | None, authors: list[str], section: str | None
 ) -> tuple[str, ...]:
-    """The body without what extractors leave at its top: a kicker, the headline, the standfirst
-    (`dek`: the one the page marks), the byline and the dateline stamp."""
+    """The body without what extractors leave at its top: a kicker, the headline, the byline and the
+    dateline stamp. The standfirst (`dek`) stays: the outlet published it as the article's opening,
+    and full-text search and word counts should find it; it is also stored on its own. Top matter
+    below it (a byline under the standfirst) goes as well."""
     body = list(lines)
-    heads = {_comparable(title), _comparable(dek)} - {""}
+    head = _comparable(title)
     # a headline among the first lines, after nothing but short ones (kicker, section name)
     for i, line in enumerate(body[:3]):
-        if _comparable(line) in heads and all(len(b.split()) <= 4 for b in body[:i]):
+        if head and _comparable(line) == head and all(len(b.split()) <= 4 for b in body[:i]):
             del body[: i + 1]
             break
     section_key = _comparable(section)
+    standfirst = _comparable(dek)
 
     def top_matter(line: str) -> bool:
         key = _comparable(line)
         words = key.split()
         byline = key.startswith("by ") and len(words) <= 20 and any(_comparable(a) in key for a in authors)
         stamp = len(words) <= 8 and dates.DATE_TEXT.search(line) is not None
-        return key in heads or key == section_key or byline or stamp
+        return bool(head and key == head) or key == section_key or byline or stamp
 
-    while body:
-        if top_matter(body[0]):
-            body.pop(0)
-        elif len(body[0].split()) <= 3 and len(body) > 1 and top_matter(body[1]):  # a kicker
-            del body[:2]
+    at = 0
+    while at < len(body):
+        if top_matter(body[at]):
+            del body[at]
+        elif len(body[at].split()) <= 3 and at + 1 < len(body) and top_matter(body[at + 1]):  # a kicker
+            del body[at : at + 2]
+        elif standfirst and _comparable(body[at]) == standfirst:
+            at += 1
         else:
             break
     return tuple(body)
@@ -223,15 +231,18 @@ def _extract_page(
         page, title, next((line for line in lines if _comparable(line) != _comparable(title)), None)
     )
     section = metadata.section(page)
-    # a standfirst the page marks leaves the body; a description that copies a paragraph is that
-    # paragraph (the lede), which stays
-    standfirst = dek if dek is not None and dek == metadata.marked_dek(page) else None
-    lines = _body_only(lines, title, standfirst, authors, section)
     paywall = pagekind.paywalled(page, lines)
     if paywall:
-        # what a paywall leaves may be a lede beside the headline and standfirst, in any order
-        heads = {_comparable(title), _comparable(dek)} - {""}
-        lines = tuple(x for x in pagekind.without_paywall_prompts(lines) if _comparable(x) not in heads)
+        # what a paywall leaves may be a lede beside the headline, in any order
+        lines = tuple(
+            x for x in pagekind.without_paywall_prompts(lines) if not title or _comparable(x) != _comparable(title)
+        )
+    lines = _body_only(lines, title, dek, authors, section)
+    shown = metadata.dek_under_headline(page, title)
+    if shown and shown == dek and lines:
+        # the standfirst printed under the headline opens the text, wherever an extractor put it
+        # (after the lede) or whether it left it with the header
+        lines = (shown, *(x for x in lines if _comparable(x) != _comparable(shown)))
     verdict = pagekind.classify(page, lines, paywall, title, dek)
     if verdict.reason:
         return PageExtraction(None, verdict.reason, fixes=tuple(fixes))

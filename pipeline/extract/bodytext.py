@@ -353,7 +353,8 @@ def with_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[s
     lede: list[str] = []
     anchor = None
     for paragraph in reference:
-        if _shared(paragraph, text):
+        # a short line (a kicker: "Entertainment") is found in any text, and anchors nothing
+        if len(_words(paragraph)) >= LEDE_WORDS and _shared(paragraph, text):
             anchor = paragraph
             break
         if _lede_like(paragraph):

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from lxml.html import HtmlElement
+
 from pipeline.extract.headline import comparable, names_outlet, title  # noqa: F401 (title: the headline)
 from pipeline.extract.pagemeta import PageMeta, clean, in_chrome, jsonld_text, marked
 
+HEADLINE_REACH = 2  # at most this many elements of text between a headline and the standfirst under it
 DEK_CANDIDATES = (
     "descendant::body/descendant::*[self::p or self::h2 or self::h3 or self::h4 or self::div or self::span]"
     "[@class or @itemprop='description']"
@@ -31,16 +34,53 @@ DEK_WORDS = {
 }
 
 
-def marked_dek(page: PageMeta) -> str | None:
-    """The standfirst the page marks as one (its class or itemprop), outside the page chrome."""
+def _marked_dek_element(page: PageMeta) -> HtmlElement | None:
     for el in page.tree.xpath(DEK_CANDIDATES):
         words = {re.split(r"[-_]+", name)[-1] for name in el.get("class", "").lower().split()}
         marked = words & DEK_WORDS or el.get("itemprop") == "description"
         if marked and not in_chrome(el):
             text = clean(el.text_content())
             if 20 <= len(text) <= 400 and len(el) <= 3:
-                return text
+                return el
     return None
+
+
+def marked_dek(page: PageMeta) -> str | None:
+    """The standfirst the page marks as one (its class or itemprop), outside the page chrome."""
+    el = _marked_dek_element(page)
+    return clean(el.text_content()) if el is not None else None
+
+
+def dek_under_headline(page: PageMeta, headline: str | None) -> str | None:
+    """The marked standfirst when it is printed just under the headline (within HEADLINE_REACH
+    elements of text after the heading that reads as `headline`): the article's opening, as readers
+    see it. A marked element elsewhere (a section's strapline, a teaser's summary) is not."""
+    el = _marked_dek_element(page)
+    if el is None or not headline:
+        return None
+    key = comparable(headline)
+    heading = next(
+        (h for h in page.tree.iter("h1", "h2", "h3") if comparable(h.text_content()) == key), None
+    )
+    if heading is None:
+        return None
+    seen = 0
+    for later in _after(heading):
+        if later is el:
+            return clean(el.text_content())
+        if (later.text or "").strip():
+            seen += 1
+            if seen > HEADLINE_REACH:
+                return None
+    return None
+
+
+def _after(el: HtmlElement):
+    """The elements after `el` in document order (its descendants excluded)."""
+    for ancestor in (el, *el.iterancestors()):
+        for sibling in ancestor.itersiblings():
+            yield sibling
+            yield from sibling.iterdescendants()
 
 
 def dek(page: PageMeta, headline: str | None, first_paragraph: str | None) -> str | None:

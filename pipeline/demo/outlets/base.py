@@ -22,7 +22,8 @@ class Outlet:
     ``shell(title, canonical, main, head_extra)`` wraps a ``<main>`` fragment in the outlet's
     chrome (the pages of ``demo/special.py``: video, paywall, index); None for outlets without one.
     ``founded`` is the year the outlet started (a stated publication date before it is wrong);
-    ``print_canonical`` is False for an outlet whose print pages carry no canonical link.
+    ``print_canonical`` is False for an outlet whose print pages carry no canonical link;
+    ``prints_standfirst`` is False for one that prints no standfirst under its headlines.
     """
 
     host: str
@@ -35,3 +36,4 @@ class Outlet:
     shell: Callable[[str, str, str, str], str] | None = None
     founded: int | None = None
     print_canonical: bool = True
+    prints_standfirst: bool = True

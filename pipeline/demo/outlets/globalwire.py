@@ -146,5 +146,6 @@ render_home, render_section = fronts(HOST, NAME, NAV, _listing, "Latest stories"
 
 
 OUTLET = Outlet(
-    HOST, NAME, False, render_article, render_home, render_section, shell=_shell, founded=1921
+    HOST, NAME, False, render_article, render_home, render_section, shell=_shell, founded=1921,
+    prints_standfirst=False,
 )
