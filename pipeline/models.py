@@ -247,8 +247,8 @@ class ArticleVersion(Base):
     content_hash: Mapped[str] = mapped_column(
         Text,
         comment=(
-            "SHA-256 of the text without volatile lines (relative times, counters): equal hashes, same "
-            "text."
+            "SHA-256 of the text without volatile lines (relative times, counters) and without the "
+            "standfirst opening it: equal hashes, same body."
         ),
     )
     title: Mapped[str | None] = mapped_column(Text, comment="Headline.")
@@ -265,7 +265,9 @@ class ArticleVersion(Base):
     section: Mapped[str | None] = mapped_column(Text, comment="Section or category the page names.")
     language: Mapped[str | None] = mapped_column(Text, comment="Language of the text (ISO 639-1 code).")
     text: Mapped[str] = mapped_column(
-        Text, comment="Article body without headline or standfirst, one paragraph per line."
+        Text,
+        comment="Article text, one paragraph per line: the standfirst when the page prints one, "
+        "then the body; no headline.",
     )
     word_count: Mapped[int] = mapped_column(Integer, comment="Number of words in text.")
     extractor: Mapped[str] = mapped_column(Text, comment="Extraction software (trafilatura).")

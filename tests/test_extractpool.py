@@ -92,7 +92,8 @@ def assert_same(result, args) -> None:
         assert result.precomputed is None
     else:
         text = normalize_text(expected.article.text)  # what the normalize stage would store
-        assert result.precomputed.facts == (text, len(text.split()), content_hash(text))
+        dek = normalize_text(expected.article.dek or "") or None
+        assert result.precomputed.facts == (text, len(text.split()), content_hash(text, dek))
         signature = StorySignature.of(normalize_text(expected.article.text), SignatureParams())
         assert np.array_equal(result.precomputed.signature.values, signature.values)
         assert result.precomputed.signature.bands == signature.bands

@@ -26,3 +26,15 @@ def test_prose_mentioning_time_is_kept():
     assert not is_volatile("Posted 3 hours ago by the studio, the statement said it would fight back.")
     assert is_volatile("5 comments")
     assert is_volatile("Last updated 12 mins ago")
+
+
+def test_the_standfirst_opening_the_text_is_no_part_of_what_counts_as_a_change():
+    """The canonical page prints its standfirst and the AMP copy does not: the same article. An edit
+    of the body is a change whether or not the standfirst opens the text."""
+    standfirst = "The studio shut its network down after the attack."
+    assert content_hash(f"{standfirst}\n{BODY}", standfirst) == content_hash(BODY)
+    assert comparison_form(f"{standfirst}\n{BODY}", standfirst)[1] == [standfirst]
+    # without the dek to go by, the line is text like any other
+    assert content_hash(f"{standfirst}\n{BODY}") != content_hash(BODY)
+    edited = BODY.replace("\n", " (corrected)\n", 1)
+    assert content_hash(f"{standfirst}\n{edited}", standfirst) != content_hash(BODY)

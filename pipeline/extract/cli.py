@@ -68,7 +68,7 @@ def extract_record(
     record.update(tags=list(result.tags), fixes=list(result.fixes), reason=result.reason, authors=[])
     article = result.article
     if article is not None:
-        facts = TextFacts.of(article.text)  # as the crawl's normalize stage stores them
+        facts = TextFacts.of(article.text, article.dek)  # as the crawl's normalize stage stores them
         record.update(
             title=normalize_text(article.title) if article.title else None,
             dek=normalize_text(article.dek) if article.dek else None,

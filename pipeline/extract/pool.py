@@ -84,7 +84,7 @@ def run_job(arguments: tuple) -> JobResult:
         extraction = extract_page(*arguments)
         precomputed = None
         if extraction.article is not None:
-            facts = TextFacts.of(extraction.article.text)
+            facts = TextFacts.of(extraction.article.text, extraction.article.dek)
             precomputed = Precomputed(facts, StorySignature.of(facts.text, SignatureParams()))
     finally:
         if _max_seconds:

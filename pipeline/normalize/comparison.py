@@ -2,7 +2,9 @@
 
 A page often differs between two fetches without any editorial change: "Updated 5 minutes ago",
 a share counter, a "most read" box. Such lines are kept in the stored text but left out of the
-text's comparison form, whose hash decides whether a re-fetch is a new version.
+text's comparison form, whose hash decides whether a re-fetch is a new version. So is the
+standfirst that opens the text: the canonical page prints it and its AMP or mobile copy often does
+not, and an edit is a change to the body (the standfirst, like the headline, is stored on its own).
 """
 
 from __future__ import annotations
@@ -25,14 +27,18 @@ def is_volatile(line: str) -> bool:
     return len(rest.split()) <= 3
 
 
-def comparison_form(text: str) -> tuple[str, list[str]]:
-    """The text without volatile lines, and the lines left out."""
+def comparison_form(text: str, standfirst: str | None = None) -> tuple[str, list[str]]:
+    """The text without volatile lines and without the `standfirst` opening it, and the lines left
+    out."""
     kept, dropped = [], []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if standfirst and " ".join(lines[0].split()) == " ".join(standfirst.split()):
+        dropped.append(lines.pop(0))
+    for line in lines:
         (dropped if is_volatile(line) else kept).append(line)
     return "\n".join(kept), dropped
 
 
-def content_hash(text: str) -> str:
+def content_hash(text: str, standfirst: str | None = None) -> str:
     """Hash of the comparison form: equal hashes mean no real change."""
-    return hashlib.sha256(comparison_form(text)[0].encode("utf-8")).hexdigest()
+    return hashlib.sha256(comparison_form(text, standfirst)[0].encode("utf-8")).hexdigest()

@@ -37,9 +37,10 @@ class TextFacts(NamedTuple):
     content_hash: str
 
     @classmethod
-    def of(cls, extracted_text: str) -> TextFacts:
+    def of(cls, extracted_text: str, standfirst: str | None = None) -> TextFacts:
+        """`standfirst`: the article's dek, left out of the hash when it opens the text."""
         text = normalize_text(extracted_text)
-        return cls(text, len(text.split()), content_hash(text))
+        return cls(text, len(text.split()), content_hash(text, normalize_text(standfirst) if standfirst else None))
 
 
 _SITE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")  # scheme and host: all a domain depends on
@@ -91,7 +92,7 @@ class NormalizePipeline:
     def process_item(self, item: PageItem) -> PageItem:
         extracted = item.extracted
         assert extracted is not None, "NormalizePipeline runs after ExtractPipeline"
-        facts = item.precomputed.facts if item.precomputed else TextFacts.of(extracted.text)
+        facts = item.precomputed.facts if item.precomputed else TextFacts.of(extracted.text, extracted.dek)
         text, words = facts.text, facts.word_count
         # Extraction decided the page is an article (a teaser may have a dozen words); no text at all
         # is nothing to store.

@@ -322,7 +322,7 @@ class CorpusWriter:
 
     @staticmethod
     def _unchanged_decision(item, article_id, capture_id, run_id) -> dict:
-        ignored = comparison_form(item.text)[1]
+        ignored = comparison_form(item.text, item.extracted.dek if item.extracted else None)[1]
         return {
             "run_id": run_id,
             "kind": "unchanged_refetch",
