@@ -28,7 +28,8 @@ def old_site_page(heading: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "heading", ["Comments are now closed for this story", "Reader comments (3)", "Have your say", "What do you think?"]
+    "heading",
+    ["Comments are now closed for this story", "Reader comments (3)", "Have your say", "What do you think?"],
 )
 def test_comments_below_the_article_are_not_its_text(heading):
     text = extract_body(old_site_page(heading), URL).text

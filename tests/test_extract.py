@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.exceptions import DropItem
 
+from pipeline.demo.outlets import OUTLETS
+from pipeline.demo.page import FIXTURE_NOW, slugify
+from pipeline.demo.routes import route
 from pipeline.extract.article import (
     MAX_PAGE_CHARS,
     ExtractPipeline,
@@ -23,9 +26,6 @@ from pipeline.extract.article import (
     extract_page,
     extractor_settings,
 )
-from pipeline.demo.outlets import OUTLETS
-from pipeline.demo.page import FIXTURE_NOW, slugify
-from pipeline.demo.routes import route
 from pipeline.extract.cli import FIELDS
 from pipeline.extract.cli import main as extract_main
 from pipeline.items import PageItem
@@ -249,7 +249,7 @@ def test_a_long_page_under_the_limit_is_extracted():
     assert article.text.split("\n") == paragraphs
 
 
-def test_a_marked_standfirst_is_dek_and_stays_the_texts_opening_and_a_description_copying_the_lede_is_kept_once():
+def test_a_marked_standfirst_opens_the_text_and_a_description_copying_the_lede_is_kept_once():
     """The standfirst the page marks (class "standfirst") is `dek`, and stays at the top of the text:
     the outlet published it as the article's opening. A byline under it goes. A meta description
     that copies the first paragraph below a kicker is that paragraph, which the body keeps once."""
@@ -271,7 +271,7 @@ def test_a_marked_standfirst_is_dek_and_stays_the_texts_opening_and_a_descriptio
     assert article.text.split("\n") == PARAGRAPHS
 
 
-def test_a_standfirst_printed_as_a_subheading_under_the_headline_opens_the_text_and_a_strapline_elsewhere_does_not():
+def test_a_standfirst_set_as_a_subheading_under_the_headline_opens_the_text_and_one_elsewhere_does_not():
     """Extractors leave out a standfirst set as a heading (<h2 class="dek">); printed just under the
     headline it is the article's opening all the same. A marked element away from the headline (a
     section's strapline in the sidebar) is no part of the text."""

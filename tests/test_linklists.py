@@ -39,7 +39,11 @@ def test_a_list_of_the_sites_own_links_in_the_container_is_not_text():
 
 
 def test_the_articles_own_list_of_links_to_other_sites_stays():
-    offers = ["Cheap flights to the coast this summer", "Ferry timetables for the north bank", "A map of the old bridge"]
+    offers = [
+        "Cheap flights to the coast this summer",
+        "Ferry timetables for the north bank",
+        "A map of the old bridge",
+    ]
     result = extract_page(page(related_box(offers, host="https://elsewhere.example")), URL)
     assert all(offer in result.article.text for offer in offers)
 
@@ -68,7 +72,8 @@ def test_a_run_of_links_goes_with_the_labels_between_them_and_its_heading():
 
 def test_a_list_of_headlines_with_their_source_and_time_goes():
     stamps = [f"Wire News | Wed, Jan 16 2008, 07:{m} GMT" for m in (50, 42, 40)]
-    lines = [*BEFORE, "Breaking News", *(x for pair in zip(RELATED, stamps) for x in pair), AFTER[0]]
+    items = [x for pair in zip(RELATED, stamps, strict=True) for x in pair]
+    lines = [*BEFORE, "Breaking News", *items, AFTER[0]]
     assert without(lines, RELATED) == [*BEFORE, AFTER[0]]
 
 
@@ -102,3 +107,8 @@ def test_link_texts_are_those_of_the_same_site():
     assert link_texts(tree, URL) == {"Home", "Local news", "E-mail us"}
     # without the page's address every link counts
     assert "Elsewhere" in link_texts(tree, "")
+
+
+def test_a_page_address_that_is_no_url_does_not_stop_extraction():
+    tree = lxml.html.document_fromstring('<p><a href="/a">Home</a></p>')
+    assert link_texts(tree, "http://[broken/a/1") == {"Home"}

@@ -168,14 +168,18 @@ def test_a_sixty_word_news_brief_is_a_brief():
     "declared, verdict",
     [
         ('<meta property="og:type" content="article">', "brief"),
-        ('<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Last orders"}</script>', "brief"),
+        ('<script type="application/ld+json">{"@type": "BlogPosting"}</script>', "brief"),
         ("", "too short"),
     ],
 )
 def test_a_post_of_a_few_lines_is_kept_when_the_page_says_it_is_an_article(declared, verdict):
     """A published post of three lines of dialogue has no sentence of eight words: the page's own
     statement that it is an article keeps it, as a brief; without one it is a stub."""
-    lines = ["\u201eI know I have had a few and should not say this\u2026\u201c", "\u2013 \u201eThen don't.\u201c", "\u2013 \u201eOk.\u201c"]
+    lines = [
+        "\u201eI know I have had a few and should not say this\u2026\u201c",
+        "\u2013 \u201eThen don't.\u201c",
+        "\u2013 \u201eOk.\u201c",
+    ]
     main = f"""<main><article><h1>Last orders</h1>{"".join(f"<p>{p}</p>" for p in lines)}</article></main>"""
     result = extract(page(main, declared, "Last orders | Harbour Gazette"), "/2015/01/09/last-orders/")
     assert (result.article.page_kind if result.article else result.reason) == verdict

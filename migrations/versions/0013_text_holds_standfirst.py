@@ -17,13 +17,16 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-TEXT = "Article text, one paragraph per line: the standfirst when the page prints one, then the body; no headline."
+TEXT = (
+    "Article text, one paragraph per line: the standfirst when the page prints one, then the body; "
+    "no headline."
+)
 HASH = (
     "SHA-256 of the text without volatile lines (relative times, counters) and without the standfirst "
     "opening it: equal hashes, same body."
 )
 RELATIONS = ("article_versions", "corpus", "versions")
-COMMENTS = {(relation, "text"): TEXT for relation in RELATIONS} | {(r, "content_hash"): HASH for r in RELATIONS}
+COMMENTS = {(r, "text"): TEXT for r in RELATIONS} | {(r, "content_hash"): HASH for r in RELATIONS}
 _OLD_HASH = "SHA-256 of the text without volatile lines (relative times, counters): equal hashes, same text."
 PREVIOUS = {
     ("article_versions", "text"): "Article body without headline or standfirst, one paragraph per line.",

@@ -234,9 +234,9 @@ def _extract_page(
     paywall = pagekind.paywalled(page, lines)
     if paywall:
         # what a paywall leaves may be a lede beside the headline, in any order
-        lines = tuple(
-            x for x in pagekind.without_paywall_prompts(lines) if not title or _comparable(x) != _comparable(title)
-        )
+        head = _comparable(title)
+        prompts_gone = pagekind.without_paywall_prompts(lines)
+        lines = tuple(x for x in prompts_gone if not head or _comparable(x) != head)
     lines = _body_only(lines, title, dek, authors, section)
     shown = metadata.dek_under_headline(page, title)
     if shown and shown == dek and lines:

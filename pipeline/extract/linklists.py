@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -33,7 +32,7 @@ LABEL_WORDS = 5  # up to this, a line of no sentence above a list is its heading
 # up to this, a line of no sentence between two links is part of the list: a label, a source and
 # time stamp ("Thomson Financial News | Wed, Jan 16 2008, 07:50 GMT")
 ITEM_WORDS = 12
-PROSE_WORDS = 8  # a line of this many words ending a sentence is prose: the text must keep one
+PROSE_WORDS = 8  # a line of this many words ending a sentence is prose, never a link line
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u3002\uff01\uff1f]$")
 _LETTERS = re.compile(r"\w+")
 _ABSOLUTE = re.compile(r"https?://", re.I)
@@ -43,7 +42,10 @@ def link_texts(tree: lxml.html.HtmlElement, url: str) -> frozenset[str]:
     """The text of each link on the page that stays on its site (whitespace collapsed; those holding
     a letter or digit). A link to another site is left out: a list of those is the article's own
     (the offers a deals post lists, the places a travel piece names), not the site's furniture."""
-    site = _site(urlsplit(url).hostname) if url else None
+    try:
+        site = _site(urlsplit(url).hostname) if url else None
+    except ValueError:  # a page address that is no URL: every link counts as the site's own
+        site = None
     texts = set()
     for a in tree.iter("a"):
         href = a.get("href")
@@ -133,5 +135,5 @@ def without_link_lists(lines: Sequence[str], links: frozenset[str]) -> tuple[str
             for k in range(i, last_link + 1):
                 drop[k] = linked[k]
         i = last_link + 1
-    kept = tuple(line for line, gone in zip(lines, drop) if not gone)
+    kept = tuple(line for line, gone in zip(lines, drop, strict=True) if not gone)
     return kept or tuple(lines)

@@ -40,7 +40,8 @@ class TextFacts(NamedTuple):
     def of(cls, extracted_text: str, standfirst: str | None = None) -> TextFacts:
         """`standfirst`: the article's dek, left out of the hash when it opens the text."""
         text = normalize_text(extracted_text)
-        return cls(text, len(text.split()), content_hash(text, normalize_text(standfirst) if standfirst else None))
+        dek = normalize_text(standfirst) if standfirst else None
+        return cls(text, len(text.split()), content_hash(text, dek))
 
 
 _SITE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")  # scheme and host: all a domain depends on
