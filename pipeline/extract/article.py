@@ -96,6 +96,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "link_share": linklists.LINK_SHARE,
             "min_run": linklists.MIN_RUN,
             "label_words": linklists.LABEL_WORDS,
+            "item_words": linklists.ITEM_WORDS,
             "prose_words": linklists.PROSE_WORDS,
         },
         "dates": {
