@@ -29,7 +29,7 @@ import trafilatura
 from scrapy.exceptions import DropItem
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from pipeline.extract import comments, dates, linklists, markup, metadata, pagekind
+from pipeline.extract import comments, dates, linklists, markup, metadata, pagekind, prose
 from pipeline.extract.bodytext import (
     AGREEMENT,
     GLUE_SLACK,
@@ -97,7 +97,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "min_run": linklists.MIN_RUN,
             "label_words": linklists.LABEL_WORDS,
             "item_words": linklists.ITEM_WORDS,
-            "prose_words": linklists.PROSE_WORDS,
+            "prose_words": prose.PROSE_WORDS,
         },
         "dates": {
             "order": ["json-ld", "meta", "microdata", "time", "byline", "url", "htmldate"],
@@ -239,8 +239,8 @@ def _extract_page(
         prompts_gone = pagekind.without_paywall_prompts(lines)
         lines = tuple(x for x in prompts_gone if not head or _comparable(x) != head)
     lines = _body_only(lines, title, dek, authors, section)
-    shown = metadata.dek_under_headline(page, title)
-    if shown and shown == dek and lines:
+    shown = metadata.dek_under_headline(page, title)  # the marked standfirst, so `dek` too
+    if shown and lines:
         # the standfirst printed under the headline opens the text, wherever an extractor put it
         # (after the lede) or whether it left it with the header
         lines = (shown, *(x for x in lines if _comparable(x) != _comparable(shown)))

@@ -28,6 +28,7 @@ import trafilatura
 from trafilatura.readability_lxml import Document as Readability
 
 from pipeline.extract.comments import before_comments
+from pipeline.extract.prose import ends_sentence
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ TAIL_COVERAGE = 1.2
 # A trafilatura line holding readability's paragraphs is glued to furniture when more than this
 # share of its words is outside them.
 GLUE_SLACK = 0.15
-_PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]\u3002\uff01\uff1f]$")
 _SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u201c)\]:;\u3002\uff01\uff1f]$")
 # Readability's cost grows with the page, and pages this large are mostly reader comments, which
 # trafilatura already leaves out: above this size its check is skipped.
@@ -309,7 +309,7 @@ def _word_count_words(lines: list[str]) -> int:
 def _lede_like(line: str) -> bool:
     """A paragraph of prose: LEDE_WORDS or more, ending a sentence (not a colon: "Read on:"), no table
     cells."""
-    return len(_words(line)) >= LEDE_WORDS and _PROSE_END.search(line) is not None and "|" not in line
+    return len(_words(line)) >= LEDE_WORDS and ends_sentence(line) and "|" not in line
 
 
 def own_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
@@ -367,14 +367,17 @@ def with_lede(kept: list[str], lines: list[str], reference: list[str]) -> list[s
     return kept
 
 
+def _mostly_in(line: str, paragraph: str) -> bool:
+    """Whether most (AGREEMENT) of the line's words are the paragraph's."""
+    words = _words(line)
+    anchor = set(_words(paragraph))
+    return bool(words) and sum(w in anchor for w in words) >= AGREEMENT * len(words)
+
+
 def _holds(line: str, paragraph: str) -> bool:
     """Whether a line of trafilatura's is, or holds, a paragraph of readability's: most of its words
     are the paragraph's, or the paragraph's start stands in it (a line of several paragraphs)."""
-    words = _words(line)
-    anchor = set(_words(paragraph))
-    if words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
-        return True
-    return _shared(paragraph, _compact(line))
+    return _mostly_in(line, paragraph) or _shared(paragraph, _compact(line))
 
 
 def with_tail(kept: list[str], lines: list[str], reference: list[str]) -> list[str]:
@@ -393,10 +396,8 @@ def with_tail(kept: list[str], lines: list[str], reference: list[str]) -> list[s
     # matched on words only: a line of trafilatura's holding the paragraph and more (all of an
     # article glued together) means trafilatura did not stop early; readability's block then runs
     # on into the comments
-    anchor = set(_words(reference[last]))
     for i in range(len(kept) - 1, -1, -1):
-        words = _words(kept[i])
-        if tail and words and sum(w in anchor for w in words) >= AGREEMENT * len(words):
+        if tail and _mostly_in(kept[i], reference[last]):
             return kept[: i + 1] + tail + kept[i + 1 :]
     return kept
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.extract.prose import prose_line
+
 HEADING = re.compile(
     r"^(?:\d+\s+)?(?:readers?'?\s+|user\s+|your\s+)?comments?(?:\s*\(\d+\))?\s*:?$"
     r"|^(?:post|leave|add|write|submit|make)\s+(?:a|your|new)\s+comments?\b"
@@ -25,17 +27,11 @@ HEADING = re.compile(
 )
 HEADING_WORDS = 8  # a comment section's heading is short
 PROSE_BEFORE = 2  # paragraphs of prose above the heading: it stands below the article
-PROSE_WORDS = 8
-_PROSE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb)\]\u3002\uff01\uff1f]$")
 
 
 def _heading(line: str) -> bool:
     line = line.strip()
     return len(line.split()) <= HEADING_WORDS and HEADING.match(line) is not None
-
-
-def _prose(line: str) -> bool:
-    return len(line.split()) >= PROSE_WORDS and _PROSE_END.search(line) is not None
 
 
 def before_comments(lines: Sequence[str]) -> list[str]:
@@ -44,5 +40,5 @@ def before_comments(lines: Sequence[str]) -> list[str]:
     for i, line in enumerate(lines):
         if prose >= PROSE_BEFORE and _heading(line):
             return list(lines[:i])
-        prose += _prose(line)
+        prose += prose_line(line)
     return list(lines)

@@ -26,16 +26,19 @@ from urllib.parse import urlsplit
 import lxml.html
 from courlan import extract_domain
 
+from pipeline.extract.prose import PROSE_WORDS
+
 LINK_SHARE = 0.95  # of a line's letters and digits inside link texts: a link line
 MIN_RUN = 3  # link lines in one run (labels between them aside) for the run to be a list
 LABEL_WORDS = 5  # up to this, a line of no sentence above a list is its heading
 # up to this, a line of no sentence between two links is part of the list: a label, a source and
 # time stamp ("Thomson Financial News | Wed, Jan 16 2008, 07:50 GMT")
 ITEM_WORDS = 12
-PROSE_WORDS = 8  # a line of this many words ending a sentence is prose, never a link line
-_SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u3002\uff01\uff1f]$")
 _LETTERS = re.compile(r"\w+")
 _ABSOLUTE = re.compile(r"https?://", re.I)
+# prose.PROSE_END without closing brackets: a list item ends with one ("Headline (video)", "(31 Dec
+# 07)") and is no sentence for it
+_SENTENCE_END = re.compile(r"[.!?\u2026\"\u201d\u00bb\u3002\uff01\uff1f]$")
 
 
 def link_texts(tree: lxml.html.HtmlElement, url: str) -> frozenset[str]:
