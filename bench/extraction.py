@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from bench.extraction_sets import SCORERS, SETS, Page, Score, normalize_title, score  # noqa: F401
+from bench.extraction_sets import SCORERS, SETS, SHINGLE_KEYS, Page, Score, normalize_title, score  # noqa: F401
 from bench.extractors import EXTRACTORS, INSTALL_HINT, Extractor, Output, decode, trafilatura_metadata
 from pipeline.paths import PROJECT_ROOT, data_dir
 
@@ -96,7 +96,9 @@ def run_set(pages: list[Page], names: list[str], favor: str, jobs: int) -> dict[
 
 def body_table(name: str, pages: int, results: dict) -> list[str]:
     body_keys = [
-        k for k in ("precision", "recall", "f1", "accuracy") if any(k in r["body"] for r in results.values())
+        k
+        for k in ("precision", "recall", "f1", "accuracy", *SHINGLE_KEYS)
+        if any(k in r["body"] for r in results.values())
     ]
     if not body_keys:
         return []

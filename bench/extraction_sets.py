@@ -2,7 +2,9 @@
 README defines them.
 
 - `l3s-gn1` (`ground-truth.jsonl`, `html/`): token precision, recall and F1 against the annotated
-  main text, mean over pages; headline accuracy.
+  main text, mean over pages; headline accuracy. Also scored as the field's article-extraction
+  benchmark (Zyte/Scrapinghub) scores article bodies: word 4-gram shingles, precision and recall each
+  a mean over pages, F1 of the two means (`shingle_*`).
 - `trafilatura-eval` (`expectations.json`, `html/`): passages the text must hold (`with`) and must not
   (`without`); true/false positives and negatives summed over all pages, then precision, recall, F1.
 - `readability-pages` (`expected-metadata.json`, `html/`): headline, byline and publication date
@@ -90,6 +92,40 @@ def score(extracted: str, truth: str) -> Score:
     return Score(precision, recall, f1)
 
 
+_WORD = re.compile(r"\w+")
+SHINGLE_KEYS = ("shingle_precision", "shingle_recall", "shingle_f1")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    """The text's word n-grams, case kept (a text shorter than n words is one shingle)."""
+    words = _WORD.findall(text or "")
+    return Counter(tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)) if words[i : i + n])
+
+
+def shingle_counts(extracted: str, truth: str) -> tuple[float, float, float]:
+    """One page's shingle true positives, false positives and false negatives, as shares of their sum,
+    so that a long page weighs no more than a short one."""
+    got, want = shingles(extracted), shingles(truth)
+    tp = sum((got & want).values())
+    fp, fn = sum((got - want).values()), sum((want - got).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def shingle_scores(counts: list[tuple[float, float, float]]) -> dict:
+    """Mean precision over pages with output, mean recall over pages with truth, and their F1."""
+
+    def ratio(hit: float, miss: float, other: float) -> float:
+        return 1.0 if miss == other == 0 else hit / (hit + miss) if hit + miss else 0.0
+
+    precisions = [ratio(tp, fp, fn) for tp, fp, fn in counts if tp + fp > 0]
+    recalls = [ratio(tp, fn, fp) for tp, fp, fn in counts if tp + fn > 0]
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return dict(zip(SHINGLE_KEYS, (precision, recall, f1), strict=True))
+
+
 def normalize_title(title: str | None) -> str:
     text = unicodedata.normalize("NFKC", title or "").lower()
     text = re.sub("[\u2018\u2019\u201a\u201b`\u00b4]", "'", text)
@@ -125,18 +161,21 @@ def passages(text: str, truth: dict) -> Counter:
 def score_l3s(pages: list[Page], outputs: list[Output]) -> tuple[dict, dict]:
     totals = Counter()
     per_page = {}
+    counts = []
     titled = title_hits = 0
     for page, out in zip(pages, outputs, strict=True):
         s = score(out.text, page.truth["text"])
+        counts.append(shingle_counts(out.text, page.truth["text"]))
         hit = None
         if page.truth.get("title"):
             titled += 1
             hit = normalize_title(out.title) == normalize_title(page.truth["title"])
             title_hits += hit
         per_page[page.id] = {"precision": s.precision, "recall": s.recall, "f1": s.f1, "title_match": hit}
+        per_page[page.id]["shingle_tp_fp_fn"] = [round(x, 4) for x in counts[-1]]
         totals.update({"precision": s.precision, "recall": s.recall, "f1": s.f1})
     n = len(pages) or 1
-    body = {k: totals[k] / n for k in ("precision", "recall", "f1")}
+    body = {k: totals[k] / n for k in ("precision", "recall", "f1")} | shingle_scores(counts)
     return {"body": body, "metadata": {"title": title_hits / titled if titled else None}}, per_page
 
 

@@ -10,7 +10,15 @@ import json
 import pytest
 
 from bench import extraction
-from bench.extraction_sets import Score, normalize_byline, normalize_title, passages, score
+from bench.extraction_sets import (
+    Score,
+    normalize_byline,
+    normalize_title,
+    passages,
+    score,
+    shingle_counts,
+    shingle_scores,
+)
 from pipeline.demo.routes import route
 
 
@@ -37,6 +45,32 @@ def test_empty_texts():
     assert score("", "") == Score(1.0, 1.0, 1.0)
     assert score("extra words", "") == Score(0.0, 1.0, 0.0)
     assert score("nothing shared", "entirely different") == Score(0.0, 0.0, 0.0)
+
+
+def test_shingles_count_word_order_and_case():
+    """Word 4-grams, as the article-extraction benchmark scores bodies: the same words in another
+    order or case share no shingle, punctuation and spacing do not count."""
+    truth = "The studio cancelled the premiere on Wednesday."
+    # 4 shingles each; 3 shared ("the studio cancelled the" is not "The studio cancelled the")
+    tp = shingle_counts("the studio, cancelled the  premiere on Wednesday", truth)[0]
+    assert tp == pytest.approx(3 / 5)
+    assert shingle_counts("Wednesday on premiere the cancelled studio The", truth)[0] == 0.0
+    # the output's 5 shingles: the first 2 are true, 3 are its own; 2 true ones are missing
+    tp, fp, fn = shingle_counts("The studio cancelled the premiere. Share this now", truth)
+    assert (tp, fp, fn) == pytest.approx((2 / 7, 3 / 7, 2 / 7))
+
+
+def test_shingle_f1_is_the_f1_of_mean_precision_and_mean_recall():
+    pages = [
+        shingle_counts("one two three four five", "one two three four five"),  # P 1, R 1
+        shingle_counts("", "one two three four five"),  # no output: recall 0, no precision
+        shingle_counts("one two three four five six seven", "one two three four five"),  # P 2/4, R 1
+    ]
+    scores = shingle_scores(pages)
+    precision, recall = (1 + 0.5) / 2, (1 + 0 + 1) / 3
+    assert scores["shingle_precision"] == pytest.approx(precision)
+    assert scores["shingle_recall"] == pytest.approx(recall)
+    assert scores["shingle_f1"] == pytest.approx(2 * precision * recall / (precision + recall))
 
 
 def test_title_normalization():
@@ -130,6 +164,7 @@ def test_benchmark_runs_on_tiny_data_sets(tiny_data, tmp_path, monkeypatch, caps
     l3s = sets["l3s-gn1"]["results"]
     ours = l3s["ours"]
     assert ours["body"]["f1"] > 0.95 and ours["metadata"]["title"] == 1.0
+    assert ours["body"]["shingle_f1"] > 0.9 and "shingle_f1" in out
     assert set(ours["pages"]) == {f"page{n}" for n in range(4)}
     assert l3s["trafilatura"]["available"] and l3s["trafilatura"]["ms_per_page"] > 0
     passages_ours = sets["trafilatura-eval"]["results"]["ours"]["body"]

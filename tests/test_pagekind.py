@@ -277,6 +277,45 @@ def test_a_section_front_of_teasers_is_not_an_article():
     assert extract(section_front(), "/section/business/").reason == "index page"
 
 
+def blog_post_over_its_blog() -> str:
+    """A blog post of two sentences and a link, then the blog's other posts in the same stream,
+    each a linked headline and the start of its text: the extractors keep them all."""
+    others = "".join(
+        f'<div class="post"><h2><a href="{HOST}/2014/12/{10 + n}/post-{n}/">{headline}</a></h2>'
+        f"<p>{dek} The rest of the story follows on the post's own page, with the pictures. [...]</p>"
+        f"</div>"
+        for n, (headline, dek) in enumerate(SECTION_TEASERS)
+    )
+    return f"""<main><div class="posts"><div class="post"><h1>{HEADLINE}</h1><p>{LEDE} Read the
+agenda for the rest.</p><p><a href="https://council.example/agenda">The agenda</a></p></div>
+{others}</div></main>"""
+
+
+@pytest.mark.parametrize(
+    ("head", "verdict"),
+    [
+        # og:type article and a publication time of its own: one post, kept with its page's teasers
+        ('<meta property="og:type" content="article">'
+         '<meta property="article:published_time" content="2015-01-09T08:00:00Z">', "listing"),
+        (ld({"@type": "BlogPosting", "headline": HEADLINE, "datePublished": "2015-01-09"}), "listing"),
+        # what a section front may say of itself: og:type article on every page, but no time of its
+        # own, or a JSON-LD collection beside it
+        ('<meta property="og:type" content="article">', "index page"),
+        ('<meta property="og:type" content="article">'
+         '<meta property="article:published_time" content="2015-01-09T08:00:00Z">'
+         + ld({"@type": "CollectionPage", "name": "Business"}), "index page"),
+    ],
+)
+def test_a_short_post_over_teasers_is_kept_when_the_page_declares_one_article(head, verdict):
+    result = extract(page(blog_post_over_its_blog(), head), "/2015/01/09/dredging-vote/")
+    if verdict == "index page":
+        assert result.reason == "index page"
+    else:
+        assert result.reason is None
+        assert result.article.page_kind == verdict
+        assert LEDE in result.article.text
+
+
 def test_the_home_page_is_not_an_article():
     assert extract(section_front(), "/").reason == "home page"
 

@@ -8,6 +8,7 @@ extract` all call it with the archived bytes and get the same fields. The parts,
 - markup.py: markup read the way browsers read it (content after `</html>` kept);
 - bodytext.py: the body paragraphs (trafilatura, checked against readability), ending where
   readers' comments begin (comments.py);
+- declaredbody.py: the text the page's JSON-LD declares, for pages whose markup shows little of it;
 - linklists.py: lists of the site's own links (menus, related stories) taken out of the body;
 - pagekind.py: the kind of page (article, brief, listing, liveblog, video) and its access (open,
   paywalled, teaser), or why it holds no article (home page, index or video page without prose, ...);
@@ -29,7 +30,7 @@ import trafilatura
 from scrapy.exceptions import DropItem
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from pipeline.extract import comments, dates, linklists, markup, metadata, pagekind, prose
+from pipeline.extract import comments, dates, declaredbody, linklists, markup, metadata, pagekind, prose
 from pipeline.extract.bodytext import (
     AGREEMENT,
     GLUE_SLACK,
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = trafilatura.__version__
 # Our own rules on top of the libraries; bump when a change here changes any output field.
-RULES_VERSION = "7"
+RULES_VERSION = "8"
 FAVOR = ("balanced", "precision", "recall")
 # Above this the page is a data dump or an endless listing, not an article; the WARC keeps it.
 MAX_PAGE_CHARS = 5_000_000
@@ -91,6 +92,7 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "heading_words": comments.HEADING_WORDS,
             "prose_before": comments.PROSE_BEFORE,
         },
+        "declared_body": {"min_words": declaredbody.MIN_WORDS, "visible_share": declaredbody.VISIBLE_SHARE},
         "link_lists": {
             "used": favor != "recall",
             "link_share": linklists.LINK_SHARE,
@@ -108,6 +110,8 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "min_words": pagekind.MIN_WORDS,
             "max_page_chars": MAX_PAGE_CHARS,
             "index_teaser_share": pagekind.INDEX_SHARE,
+            # ... unless the page declares itself one article with a publication time of its own
+            "declared_article_kept": True,
             "paywall_max_words": pagekind.PAYWALL_MAX_WORDS,
             "video_max_words": pagekind.VIDEO_MAX_WORDS,
             # pages with article prose are kept whatever the gates above say, with a page_kind
@@ -223,6 +227,9 @@ def _extract_page(
         return PageExtraction(None, "home page", fixes=tuple(fixes))
     page = read_page(tree, url)
     lines = extract_body(html, url, favor).lines
+    if (declared := declaredbody.fuller_text(page, lines)) is not None:
+        lines = declared
+        fixes.append(declaredbody.FIX)
     title = metadata.title(page, lines)
     if favor != "recall":  # a precision device, as the readability check is
         lines = linklists.without_link_lists(lines, linklists.link_texts(tree, url))

@@ -164,10 +164,15 @@ def _readability_lines(html: str, url: str) -> list[str]:
         return []
     try:
         summary = Readability(tree, min_text_length=25).summary()
-        fragment = parse_html(summary) if summary.strip() else None
     except Exception:  # as above: readability gives up on some markup
         log.debug("readability failed on %s", url, exc_info=True)
         return []
+    return markup_lines(summary)
+
+
+def markup_lines(fragment_html: str) -> list[str]:
+    """The text of an HTML fragment, one line per block element (paragraph, heading, list item)."""
+    fragment = parse_html(fragment_html) if fragment_html.strip() else None
     if fragment is None:
         return []
     for el in fragment.iter(_BLOCKS):

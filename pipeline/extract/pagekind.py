@@ -23,11 +23,15 @@ filter in SQL instead of losing rows. Each rule is one measurable fact a researc
 element, or "subscribe to continue reading" text, and it gives PAYWALL_MAX_WORDS or more);
 teaser (it says so and gives less: the headline and the lede or standfirst, kept as published).
 
+A page that declares itself one article (an article type in og:type or JSON-LD, no collection type,
+and a publication time of its own in JSON-LD or `article:published_time`) is never an index page:
+a blog post of two sentences above a long list of other posts is kept as a `listing`.
+
 No article (a capture only, with the reason): home page (the URL path is the site root); video
-page, index page (as above, without prose); paywall stub (paywalled, but no headline, or no lede
-or standfirst of PROSE_SENTENCE_WORDS words); no article text; too short (under MIN_WORDS, no prose,
-and no headline on a page that declares itself an article in og:type or JSON-LD: such a post of a
-few lines is a brief).
+page, index page (as above, without prose, and not declared one article); paywall stub (paywalled,
+but no headline, or no lede or standfirst of PROSE_SENTENCE_WORDS words); no article text; too
+short (under MIN_WORDS, no prose, and no headline on a page that declares itself an article in
+og:type or JSON-LD: such a post of a few lines is a brief).
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ _TEASER_TAGS = {"li", "article", "dd", "tr", "div", "section"}
 _WORD = re.compile(r"\w")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]+")
+# JSON-LD types that say the page gathers other pages, whatever its og:type says.
+COLLECTION_TYPES = {"collectionpage", "searchresultspage", "profilepage"}
+_OWN_DATE_META = ("article:published_time", "og:article:published_time")
 _HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.php", "/default.aspx", "/home", "/home/"}
 # What paywalls say; strict, because these lines are removed from the text of a paywalled page.
 PAYWALL_TEXT = re.compile(
@@ -90,6 +97,15 @@ def declared_video(page: PageMeta) -> bool:
     if any(t.startswith("video") for t in types if "." in t):
         return True
     return "videoobject" in types and not types & ARTICLE_TYPES and "article" not in types
+
+
+def declared_article(page: PageMeta) -> bool:
+    """The page says it is one article, published at a time of its own: a section front may carry
+    og:type article (some sites set it on every page), but gives no publication time of its own."""
+    types = page_types(page)
+    if not types & ARTICLE_TYPES or types & COLLECTION_TYPES:
+        return False
+    return bool(page.article.get("datePublished") or page.first_meta(*_OWN_DATE_META))
 
 
 def video_url(url: str) -> bool:
@@ -146,7 +162,7 @@ def classify(
     access = "open" if not paywall else "paywalled" if size >= PAYWALL_MAX_WORDS else "teaser"
     if video and not prose:
         return Verdict("video page")
-    if share >= INDEX_SHARE and not prose:
+    if share >= INDEX_SHARE and not prose and not (title and declared_article(page)):
         return Verdict("index page")
     if access == "teaser":
         if not title or not any(words(text) >= PROSE_SENTENCE_WORDS for text in (*lines, dek or "")):
