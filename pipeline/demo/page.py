@@ -66,6 +66,7 @@ class Page:
     paragraphs: tuple[str, ...]
     variants: tuple[str, ...] = ()  # of VARIANT_KINDS, in the order of the content file
     volatile: bool = False  # share counts and a rotating related box that change every edition
+    scripted: bool = False  # the body is built in the browser: the HTML has it only in JSON-LD
     story: str | None = None  # same label = same story (syndicated copy, light rewrite)
     event: str | None = None  # same label = about the same event (same story or not)
     charset: str | None = None  # "none" or the (wrong) charset the Content-Type declares

@@ -21,6 +21,7 @@ OPTIONAL_KEYS = (
     "syndicated_from",
     "variants",
     "volatile",
+    "scripted",
     "story",
     "event",
     "charset",
@@ -40,7 +41,7 @@ _BODY_SIZE = {
     "index": (1, None),
     "empty": (0, 0),
 }
-_ARTICLE_ONLY = ("variants", "volatile", "charset", "mojibake", "comments")
+_ARTICLE_ONLY = ("variants", "volatile", "scripted", "charset", "mojibake", "comments")
 
 
 def _paragraphs(lines: list[str]) -> tuple[str, ...]:
@@ -220,6 +221,7 @@ def parse_page(text: str, host: str, source: Path | str = "<string>") -> Page:
         paragraphs=paragraphs,
         variants=variants,
         volatile=flag("volatile"),
+        scripted=flag("scripted"),
         story=label("story"),
         event=label("event"),
         charset=charset,

@@ -1,7 +1,8 @@
 """The Pacific Courier (Los Angeles daily).
 
 Metadata: JSON-LD NewsArticle (headline, author list, datePublished, dateModified) and a visible
-byline "By A and B". Chrome: cookie banner, share bar, related and most-read lists, newsletter box,
+byline "By A and B". A `scripted` page's body is built in the browser: the HTML holds it only in
+the JSON-LD `articleBody`. Chrome: cookie banner, share bar, related and most-read lists, newsletter box,
 reader comments. Served gzip-compressed.
 """
 
@@ -116,6 +117,7 @@ def render_article(site: Site, page: Page) -> str:
         "dateModified": page.last_modified.isoformat(),
         "author": [{"@type": "Person", "name": a} for a in page.authors],
         "articleSection": page.section,
+        **({"articleBody": "\n\n".join(page.paragraphs)} if page.scripted else {}),
         "keywords": ", ".join(page.tags),
         "image": [image],
         "publisher": {
@@ -158,8 +160,8 @@ def render_article(site: Site, page: Page) -> str:
           <a href="mailto:?subject={esc(page.title)}">Email</a>
         </div>
       </header>
-{figure}      <div class="pc-article-body">
-{paragraphs_html(page, "        ")}
+{figure}      <div class="pc-article-body"{' id="story-root" data-hydrate="story"' if page.scripted else ""}>
+{"" if page.scripted else paragraphs_html(page, "        ")}
       </div>
       <div class="pc-newsletter">
         <h3>Essential California</h3>
