@@ -1,9 +1,11 @@
 """The article text a page declares in its JSON-LD (`articleBody`), for pages that do not show it.
 
-Sites that build the page in the reader's browser send a shell (headline, a caption, the menus)
-and put the whole text in the JSON-LD they give search engines. trafilatura and readability read
-only what the markup shows, so on such a page they find a few lines. When the page's visible text
-is under VISIBLE_SHARE of the declared body, the declared body is the text, and the fix says so.
+Sites that build the page in the reader's browser send a shell (headline, standfirst, a caption,
+the menus) and put the whole text in the JSON-LD they give search engines. Readability reads only
+what the markup shows; trafilatura falls back on the declared body only when the markup shows
+almost nothing (under 250 characters), and then as one block. So on such a page the extractors
+find a few lines. When the page's visible text is under VISIBLE_SHARE of the declared body, the
+declared body is the text, a paragraph a line, and the fix says so.
 
 Publishers write `articleBody` in several ways: plain text (paragraphs on their own lines, or one
 block), HTML (`<p>...</p>`, WordPress block comments), HTML escaped once more (`&lt;p&gt;`). All

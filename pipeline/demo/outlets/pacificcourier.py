@@ -2,8 +2,8 @@
 
 Metadata: JSON-LD NewsArticle (headline, author list, datePublished, dateModified) and a visible
 byline "By A and B". A `scripted` page's body is built in the browser: the HTML holds it only in
-the JSON-LD `articleBody`. Chrome: cookie banner, share bar, related and most-read lists, newsletter box,
-reader comments. Served gzip-compressed.
+the JSON-LD `articleBody`. Chrome: cookie banner, share bar, related and most-read lists,
+newsletter box, reader comments. Served gzip-compressed.
 """
 
 # ruff: noqa: E501 (the HTML templates read better unwrapped)
