@@ -112,3 +112,45 @@ def test_link_texts_are_those_of_the_same_site():
 def test_a_page_address_that_is_no_url_does_not_stop_extraction():
     tree = lxml.html.document_fromstring('<p><a href="/a">Home</a></p>')
     assert link_texts(tree, "http://[broken/a/1") == {"Home"}
+
+
+POINTERS = [
+    "Read more: Bridge repairs delayed again this spring",
+    "LEA TAMBIÉN » Ferry operator named for the summer",
+    "Czytaj też: Hospital road to close for a month",
+    "Tags: Harbour bridge council vote transport",
+]
+
+
+def test_pointers_to_the_sites_other_pages_go_wherever_they_stand():
+    """'Read more: <a headline of the site>' between paragraphs, in any language."""
+    lines = [BEFORE[0], POINTERS[0], BEFORE[1], POINTERS[1], AFTER[0], POINTERS[2], AFTER[1], POINTERS[3]]
+    headlines = [p.split(":", 1)[-1].split("»", 1)[-1].strip() for p in POINTERS]
+    assert without(lines, headlines) == [*BEFORE, *AFTER[:2]]
+
+
+def test_what_only_looks_like_a_pointer_stays():
+    lines = [
+        BEFORE[0],
+        "70 g | Flaked almonds from the market",  # a table row
+        "2 cups: Flaked almonds from the market",  # a recipe's quantity, not a label
+        "Ease of use: the new bridge app explained",  # a heading that is itself a link
+        "Source: Harbour Authority annual report",  # a credit naming a page of another site
+        "Read more: Bridge",  # too short to be another page's headline
+        BEFORE[1],
+    ]
+    links = [
+        "Flaked almonds from the market",
+        "Ease of use: the new bridge app explained",
+        "Bridge",
+    ]
+    assert without(lines, links) == lines
+
+
+def test_a_read_more_line_of_the_page_goes_from_the_text():
+    inside = f'<p>Read more: <a href="/news/2024/05/10/repairs">{RELATED[0]} as costs rise</a></p>'
+    paragraphs = "".join(f"<p>{p}</p>" for p in BEFORE) + inside + "".join(f"<p>{p}</p>" for p in AFTER)
+    html = page("").replace("".join(f"<p>{p}</p>" for p in [*BEFORE, *AFTER]).encode(), paragraphs.encode())
+    text = extract_page(html, URL).article.text
+    assert "Read more" not in text and RELATED[0] not in text
+    assert all(p in text for p in [*BEFORE, *AFTER])

@@ -99,6 +99,8 @@ def extractor_settings(favor: str = "balanced") -> dict:
             "min_run": linklists.MIN_RUN,
             "label_words": linklists.LABEL_WORDS,
             "item_words": linklists.ITEM_WORDS,
+            "pointer_label_words": linklists.POINTER_LABEL_WORDS,
+            "pointer_link_words": linklists.POINTER_LINK_WORDS,
             "prose_words": prose.PROSE_WORDS,
         },
         "dates": {

@@ -8,7 +8,11 @@ its tree, and a run of lines that are such links (LINK_SHARE of their letters an
 short lines of no sentence between them ("Akron Zips:", "(31 Dec 07 |", "Wire News | Wed, Jan 16
 2008, 07:50 GMT"), goes when it holds MIN_RUN links or more, at most one other line for each,
 with the heading just above it ("Related to this story:"). Link lines that open or close the text
-("Send this article to a friend", "Back to top") go too, without the lines beside them.
+("Send this article to a friend", "Back to top") go too, without the lines beside them. So does a
+pointer to another of the site's pages wherever it stands: a label of at most POINTER_LABEL_WORDS
+words outside any link, with no digit, then ":", "»", "›" or ">", then the text of a link of
+POINTER_LINK_WORDS words or more ("Read more: ...", "Lea también: ...", "Czytaj też: ...", "Tags:
+..."). A table row ("70 g | Almonds") or a heading that is itself a link is no pointer.
 
 Links to other sites are left out: a list of those is the article's own (the offers a deals post
 lists, the places a travel piece names). A line of prose is never taken for a link line, and when
@@ -34,6 +38,11 @@ LABEL_WORDS = 5  # up to this, a line of no sentence above a list is its heading
 # up to this, a line of no sentence between two links is part of the list: a label, a source and
 # time stamp ("Thomson Financial News | Wed, Jan 16 2008, 07:50 GMT")
 ITEM_WORDS = 12
+POINTER_LABEL_WORDS = 4
+POINTER_LINK_WORDS = 4
+# a label, its mark, and the rest of the line: "Read more: <headline>", "LEA TAMBIÉN » <headline>"
+_POINTER = re.compile(r"^\W*(\w[^:»›>]{0,40}?)\s*[:»›>]+\s*(.+)$")
+_DIGIT = re.compile(r"\d")
 _LETTERS = re.compile(r"\w+")
 _ABSOLUTE = re.compile(r"https?://", re.I)
 # prose.PROSE_END without closing brackets: a list item ends with one ("Headline (video)", "(31 Dec
@@ -110,12 +119,28 @@ def _prose(line: str) -> bool:
     return len(line.split()) >= PROSE_WORDS and _SENTENCE_END.search(line) is not None
 
 
+def pointer(line: str, links: Iterable[str]) -> bool:
+    """A line that sends the reader to another page of the site: "Read more: <a link's text>"."""
+    found = _POINTER.match(line)
+    if found is None or _prose(line):
+        return False
+    label, rest = found.groups()
+    return (
+        _label(label, POINTER_LABEL_WORDS)
+        and not _DIGIT.search(label)
+        and len(rest.split()) >= POINTER_LINK_WORDS
+        and link_share(rest, links) >= LINK_SHARE
+        and link_share(label, links) < 0.5
+    )
+
+
 def without_link_lists(lines: Sequence[str], links: frozenset[str]) -> tuple[str, ...]:
-    """`lines` without the runs of link lines in them (see the module's docstring)."""
+    """`lines` without the runs of link lines and the pointers in them (see the module's
+    docstring)."""
     if not links:
         return tuple(lines)
     linked = [not _prose(line) and link_share(line, links) >= LINK_SHARE for line in lines]
-    drop = [False] * len(lines)
+    drop = [pointer(line, links) for line in lines]
     i = 0
     while i < len(lines):
         if not linked[i]:
