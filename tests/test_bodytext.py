@@ -167,3 +167,32 @@ def test_a_paragraph_trafilatura_skipped_inside_the_article_comes_back_in_its_pl
     )
     reference = [*BEFORE, quote, *AFTER]
     assert reconcile([*BEFORE, *AFTER], reference) == reference
+
+
+SIGN_UP_CALLS = [
+    "Sign up for the free daily Courier newsletter for more harbour news!",
+    "Never miss the latest news by signing up to our newsletter today!",
+    "Subscribe now to our e-edition for the full story.",
+    "Our weekly newsletter, The Quay, lands on Fridays. Sign up here",
+]
+WRITTEN_ABOUT = [
+    # the article's own sentences that name newsletters or signing up stay
+    "More than 4,000 residents have signed up for the council's bridge newsletter since March.",
+    "Drivers can sign up to be told by text when the ferry is delayed.",
+]
+
+
+def test_calls_to_sign_up_inside_the_article_are_not_text_but_its_sentences_about_it_are():
+    inside = paragraphs([*BEFORE, SIGN_UP_CALLS[0], *WRITTEN_ABOUT, SIGN_UP_CALLS[1]])
+    inside += paragraphs([SIGN_UP_CALLS[2], *AFTER, SIGN_UP_CALLS[3]])
+    text = extract_body(page(f'<div class="story">{inside}', "</div>"), URL).text
+    assert_whole_article_without_furniture(text)
+    assert all(sentence in text for sentence in WRITTEN_ABOUT)
+    assert not any(call in text for call in SIGN_UP_CALLS)
+
+
+def test_a_paywall_prompt_stays_for_the_page_kind_rules():
+    prompt = "Subscribe to continue reading this article and every story in our e-edition."
+    inside = paragraphs([*BEFORE, prompt])
+    text = extract_body(page(f'<div class="story">{inside}', "</div>"), URL).text
+    assert prompt in text

@@ -28,6 +28,7 @@ import trafilatura
 from trafilatura.readability_lxml import Document as Readability
 
 from pipeline.extract.comments import before_comments
+from pipeline.extract.pagekind import PAYWALL_TEXT
 from pipeline.extract.prose import ends_sentence
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,16 @@ READABILITY_MAX_CHARS = 1_000_000
 CONSENT_LINE = re.compile(
     r"^(?=.{0,400}$).*(?:\b(?:we|this (?:web)?site) uses? cookies\b"
     r"|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings)\b)",
+    re.I,
+)
+# Calls to sign up for a newsletter or a subscription that sit in article containers ("Sign up for
+# the free daily newsletter", "Subscribe now to our e-edition for the full story"): a short line
+# that names signing up or subscribing and something delivered (a newsletter, e-mail, an alert, an
+# edition, a feed). A paywall's prompt is left for the page-kind rules.
+PROMO_LINE = re.compile(
+    r"^(?=.{0,300}$)(?:.*\b(?:sign(?:ing)? up|subscribe|subscribing)\b.{0,100}"
+    r"\b(?:newsletters?|e-?mails?|inbox|alerts?|edition|full story|rss)\b"
+    r"|.*\bnewsletters?\b.{0,100}\b(?:sign(?:ing)? up|subscribe)\b)",
     re.I,
 )
 # Lines of page furniture that sit inside article containers: share counters and relative times
@@ -182,7 +193,15 @@ def markup_lines(fragment_html: str) -> list[str]:
 
 def _lines(text: str | None) -> list[str]:
     lines = (" ".join(line.split()) for line in (text or "").splitlines())
-    return [line for line in lines if line and not NOISE_LINE.match(line) and not CONSENT_LINE.search(line)]
+    return [line for line in lines if line and not _furniture(line)]
+
+
+def _furniture(line: str) -> bool:
+    """A share counter, a cookie banner or a sign-up call; a paywall's prompt stays, for the
+    page-kind rules to see."""
+    if NOISE_LINE.match(line) or CONSENT_LINE.search(line):
+        return True
+    return PROMO_LINE.match(line) is not None and PAYWALL_TEXT.search(line) is None
 
 
 def _words(line: str) -> list[str]:
