@@ -5,9 +5,10 @@ trafilatura keeps more of an article than readability, and more of the page arou
 one main block and is precise, but misses text outside it. So each trafilatura paragraph is kept
 only when at least AGREEMENT of its words are also in readability's text (trafilatura's own fork of
 readability, a fraction of readability-lxml's cost for nearly the same result). The two together
-score above either alone (docs/extraction.md, "The extraction benchmark"). The rule is skipped when readability found almost nothing (it then has no opinion) and in recall mode (it is a
+score above either alone (docs/extraction.md, "The extraction benchmark"). The rule is skipped
+when readability found almost nothing (it then has no opinion) and in recall mode (it is a
 precision device); readability's own text is used when trafilatura finds none. Table frames, share
-counters and cookie banners are dropped from the lines first.
+counters, cookie banners and calls to sign up for a newsletter are dropped from the lines first.
 
 Readability also has no say when it backs little of trafilatura's text, however long its block (it
 picked a sign-in box or a list of names, not the article). And each extractor puts back the lede
@@ -433,7 +434,7 @@ def with_gaps(kept: list[str], lines: list[str], reference: list[str]) -> list[s
     text = _compact("".join(lines))
     shared = [i for i, paragraph in enumerate(reference) if _shared(paragraph, text)]
     result = list(kept)
-    for before, after in zip(shared, shared[1:]):
+    for before, after in zip(shared, shared[1:], strict=False):
         missed = [p for p in reference[before + 1 : after] if _lede_like(p) and p not in result]
         for i, line in enumerate(result if missed else []):
             if _holds(line, reference[before]):
