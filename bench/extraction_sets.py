@@ -171,8 +171,13 @@ def score_l3s(pages: list[Page], outputs: list[Output]) -> tuple[dict, dict]:
             titled += 1
             hit = normalize_title(out.title) == normalize_title(page.truth["title"])
             title_hits += hit
-        per_page[page.id] = {"precision": s.precision, "recall": s.recall, "f1": s.f1, "title_match": hit}
-        per_page[page.id]["shingle_tp_fp_fn"] = [round(x, 4) for x in counts[-1]]
+        per_page[page.id] = {
+            "precision": s.precision,
+            "recall": s.recall,
+            "f1": s.f1,
+            "title_match": hit,
+            "shingle_tp_fp_fn": [round(x, 4) for x in counts[-1]],
+        }
         totals.update({"precision": s.precision, "recall": s.recall, "f1": s.f1})
     n = len(pages) or 1
     body = {k: totals[k] / n for k in ("precision", "recall", "f1")} | shingle_scores(counts)

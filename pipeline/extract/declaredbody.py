@@ -31,14 +31,14 @@ _MARKDOWN_LINK = re.compile(r"\]\((?:https?:)?/")
 def declared_lines(page: PageMeta) -> tuple[str, ...]:
     """The paragraphs of the first article body the page's JSON-LD declares; () when it declares
     none, or one that is not text, or the page is a collection (its bodies are other pages')."""
-    if page_types(page) & COLLECTION_TYPES:
-        return ()
     for obj in page.json_ld:
         body = obj.get("articleBody")
         if isinstance(body, list):
             body = "\n".join(part for part in body if isinstance(part, str))
         if not isinstance(body, str) or not body.strip() or not jsonld_types(obj) & ARTICLE_TYPES:
             continue
+        if page_types(page) & COLLECTION_TYPES:  # asked only of the few pages that declare a body
+            return ()
         for _ in range(2):  # `&amp;lt;p&amp;gt;`: escaped once more than it should be
             unescaped = html.unescape(body)
             if unescaped == body:
